@@ -1,0 +1,5 @@
+"""`python -m stagespec`."""
+
+from stagespec.cli import main
+
+main()

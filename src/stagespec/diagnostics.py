@@ -1,0 +1,101 @@
+"""Diagnostics: what every check returns, sortable and printable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A 1-based line and column in a file."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Start and end of a node; end is exclusive, as libyaml reports it."""
+
+    start: Position
+    end: Position
+
+
+@dataclass(frozen=True, order=True)
+class Related:
+    """Another place that a diagnostic speaks of (the other duplicate, one weight of a sum)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in a spec, at `file:line:column`."""
+
+    file: str
+    line: int
+    column: int
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    end_line: int = 0
+    end_column: int = 0
+    related: tuple[Related, ...] = field(default=())
+
+    def format(self) -> str:
+        """The one-line text form: `file:line:col: severity CODE name: message`."""
+        return (
+            f"{self.file}:{self.line}:{self.column}: "
+            f"{self.severity} {self.code} {self.name}: {self.message}"
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready mapping with stable keys."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "related": [
+                {"file": r.file, "line": r.line, "column": r.column, "message": r.message}
+                for r in self.related
+            ],
+        }
+
+
+def at(
+    file: str,
+    span: Span,
+    code: str,
+    name: str,
+    severity: Severity,
+    message: str,
+    related: tuple[Related, ...] = (),
+) -> Diagnostic:
+    """Build a diagnostic located at a span."""
+    return Diagnostic(
+        file=file,
+        line=span.start.line,
+        column=span.start.column,
+        code=code,
+        name=name,
+        severity=severity,
+        message=message,
+        end_line=span.end.line,
+        end_column=span.end.column,
+        related=related,
+    )

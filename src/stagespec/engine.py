@@ -1,0 +1,83 @@
+"""Run every check on a spec: load, model, rules, then each environment's overlay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path as FsPath
+
+from stagespec.diagnostics import Diagnostic, Related, Severity, at
+from stagespec.errors import SpecLoadError
+from stagespec.loader import Document, load_path
+from stagespec.model.overlay import environment_document
+from stagespec.model.parse import parse_spec
+from stagespec.model.spec import Spec
+from stagespec.rules import RULES
+from stagespec.rules.base import Context, Rule
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of validating one spec file."""
+
+    file: str
+    spec: Spec | None
+    diagnostics: list[Diagnostic]
+    document: Document | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+
+def run_rules(
+    doc: Document,
+    spec: Spec,
+    rules: Iterable[Rule] = RULES.values(),
+    levels: Mapping[str, Severity] | None = None,
+) -> list[Diagnostic]:
+    """Run rules on a parsed spec; the severity comes from `levels`, else the rule's default."""
+    ctx = Context(doc=doc, spec=spec)
+    found: list[Diagnostic] = []
+    for rule in rules:
+        severity = (levels or {}).get(rule.CODE, rule.SEVERITY)
+        for finding in rule.check(ctx):
+            span = doc.key_span(finding.path) if finding.on_key else doc.span(finding.path)
+            related = tuple(
+                Related(doc.file, doc.span(p).start.line, doc.span(p).start.column, m)
+                for p, m in finding.related
+            )
+            found.append(at(doc.file, span, rule.CODE, rule.NAME, severity, finding.message, related))
+    return found
+
+
+def check_document(doc: Document) -> tuple[Spec | None, list[Diagnostic]]:
+    """Model and rules for the base spec, then for each environment with an overlay."""
+    spec, diagnostics = parse_spec(doc)
+    if spec is not None:
+        diagnostics += run_rules(doc, spec)
+    seen = {(d.line, d.column, d.code, d.message) for d in diagnostics}
+    environments = doc.data.get("environments")
+    for name, overlay in (environments.items() if isinstance(environments, dict) else ()):
+        if not overlay or not isinstance(overlay, dict):
+            continue
+        env_doc = environment_document(doc, name)
+        env_spec, env_diagnostics = parse_spec(env_doc)
+        if env_spec is not None:
+            env_diagnostics += run_rules(env_doc, env_spec)
+        for d in env_diagnostics:
+            if (d.line, d.column, d.code, d.message) not in seen:
+                seen.add((d.line, d.column, d.code, d.message))
+                diagnostics.append(replace(d, message=f"in environment {name!r}: {d.message}"))
+    return spec, sorted(diagnostics)
+
+
+def validate_file(path: FsPath, display: str | None = None) -> Result:
+    """Load and check one spec file; never raises for bad input."""
+    name = display or str(path)
+    try:
+        doc = load_path(path, name)
+    except SpecLoadError as e:
+        return Result(name, None, sorted(e.diagnostics))
+    spec, diagnostics = check_document(doc)
+    return Result(name, spec, diagnostics, doc)

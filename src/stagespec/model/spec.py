@@ -1,0 +1,240 @@
+"""The pydantic model of spec version 1. Key names here are the spec's contract."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
+
+from stagespec.model.values import (
+    DurationT,
+    EnvVarName,
+    Identifier,
+    MountT,
+    Port,
+    PortMappingT,
+    ProjectName,
+    SecretName,
+    ServiceName,
+    SizeT,
+    VolumeName,
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SecretRef(_Model):
+    """A reference to a declared secret: `{secret: name}`."""
+
+    secret: SecretName
+
+
+class SecretSource(_Model):
+    """Where a secret's value comes from at deploy time: an env variable or a file."""
+
+    env: EnvVarName | None = None
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SecretSource:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("a secret has exactly one source: {env: VAR} or {file: path}")
+        return self
+
+
+def _env_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return SecretRef.model_validate(value)
+    if isinstance(value, str | int | bool | Decimal) or value is None:
+        return value
+    raise ValueError("an environment value is a string, number, boolean or {secret: name}")
+
+
+EnvValue = Annotated[
+    "SecretRef | str | int | bool | Decimal | None",
+    PlainValidator(_env_value),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": ["string", "number", "boolean", "null"]},
+                {"$ref": "#/$defs/SecretRef"},
+            ]
+        }
+    ),
+]
+
+
+def _words(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str | int | Decimal) for v in value):
+        return [str(v) for v in value]
+    raise ValueError("expected a string or a list of strings")
+
+
+Words = Annotated[
+    "str | list[str]",
+    PlainValidator(_words),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
+]
+
+
+class Network(_Model):
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")]
+    driver: Literal["bridge", "overlay", "host", "none"] = "bridge"
+
+
+class Volume(_Model):
+    driver: str | None = None
+
+
+class Build(_Model):
+    context: str
+    dockerfile: str | None = None
+
+
+class Healthcheck(_Model):
+    test: Words
+    interval: DurationT | None = None
+    timeout: DurationT | None = None
+    retries: Annotated[int, Field(ge=1)] | None = None
+    start_period: DurationT | None = None
+
+
+class Metrics(_Model):
+    port: Port
+    path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.-]*$")] = "/metrics"
+    api_key: SecretRef | None = None
+
+
+class Service(_Model):
+    image: str | None = None
+    build: str | Build | None = None
+    enabled: bool = True
+    ports: list[PortMappingT] = []
+    environment: dict[EnvVarName, EnvValue] = {}
+    volumes: list[MountT] = []
+    command: Words | None = None
+    healthcheck: Healthcheck | None = None
+    depends_on: list[ServiceName] = []
+    memory: SizeT | None = None
+    restart: Literal["no", "always", "on-failure", "unless-stopped"] = "unless-stopped"
+    metrics: Metrics | None = None
+
+    @model_validator(mode="after")
+    def _image_or_build(self) -> Service:
+        if (self.image is None) == (self.build is None):
+            raise ValueError("a service has exactly one of `image` or `build`")
+        return self
+
+
+class Prometheus(_Model):
+    image: str
+    port: Port = 9090
+    scrape_interval: DurationT = "15s"
+    evaluation_interval: DurationT = "15s"
+    retention: DurationT | None = None
+    volume: VolumeName | None = None
+
+
+class Grafana(_Model):
+    image: str
+    port: Port = 3000
+    admin_user: str = "admin"
+    admin_password: SecretRef
+    plugins: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]] = []
+    volume: VolumeName | None = None
+
+
+class Monitoring(_Model):
+    prometheus: Prometheus | None = None
+    grafana: Grafana | None = None
+
+
+class Breaker(_Model):
+    weight: Decimal
+    failure_threshold: Annotated[int, Field(ge=1)]
+    recovery_timeout: DurationT
+    half_open_requests: Annotated[int, Field(ge=1)] = 1
+    service: ServiceName | None = None
+
+
+class Tier(_Model):
+    name: Identifier
+    min_score: int
+    features: Literal["all"] | list[Identifier]
+    cache: Literal["enabled", "fallback", "only", "disabled"] = "enabled"
+    read_only: bool = False
+    status_page_only: bool = False
+
+
+class Degradation(_Model):
+    features: list[Identifier]
+    tiers: Annotated[list[Tier], Field(min_length=1)]
+
+
+class Resilience(_Model):
+    breakers: dict[Identifier, Breaker] = {}
+    degradation: Degradation | None = None
+
+
+class RateLimit(_Model):
+    requests: Annotated[int, Field(ge=1)]
+    window: DurationT
+
+
+class Security(_Model):
+    api_key: SecretRef | None = None
+    rate_limit: RateLimit | None = None
+    hsts: bool = True
+    force_https: bool = False
+    csp: str | None = None
+
+
+class Logging(_Model):
+    format: Literal["json", "text"] = "json"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    request_id_header: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")] | None = None
+
+
+class Runtime(_Model):
+    service: ServiceName
+    module: Identifier
+    security: Security = Security()
+    logging: Logging = Logging()
+
+
+class Spec(_Model):
+    """A whole stack: spec version 1."""
+
+    stagespec: Literal[1]
+    project: ProjectName
+    network: Network | None = None
+    secrets: dict[SecretName, SecretSource] = {}
+    volumes: dict[VolumeName, Volume | None] = {}
+    services: dict[ServiceName, Service]
+    monitoring: Monitoring | None = None
+    resilience: Resilience | None = None
+    runtime: Runtime | None = None
+    environments: dict[Identifier, dict[str, Any] | None] = {}
+
+
+def secret_refs(spec: Spec) -> list[tuple[tuple[str, ...], SecretRef]]:
+    """Every `{secret: ...}` reference in a spec, with the path of its `secret` key."""
+    found: list[tuple[tuple[str, ...], SecretRef]] = []
+    for name, service in spec.services.items():
+        for var, value in service.environment.items():
+            if isinstance(value, SecretRef):
+                found.append((("services", name, "environment", var, "secret"), value))
+        if service.metrics and service.metrics.api_key:
+            found.append((("services", name, "metrics", "api_key", "secret"), service.metrics.api_key))
+    grafana = spec.monitoring.grafana if spec.monitoring else None
+    if grafana:
+        found.append((("monitoring", "grafana", "admin_password", "secret"), grafana.admin_password))
+    if spec.runtime and spec.runtime.security.api_key:
+        path = ("runtime", "security", "api_key", "secret")
+        found.append((path, spec.runtime.security.api_key))
+    return found

@@ -1,0 +1,40 @@
+"""What a rule is: a module with a code, a name, a default severity and a `check()`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from stagespec.diagnostics import Severity
+from stagespec.loader import Document, Path
+from stagespec.model.spec import Spec
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule reports: a path in the spec and a message; the engine adds the rest."""
+
+    path: Path
+    message: str
+    on_key: bool = False
+    related: tuple[tuple[Path, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may look at: the document (for positions and raw text) and the model."""
+
+    doc: Document
+    spec: Spec
+
+
+class Rule(Protocol):
+    """A rule module. Its docstring is its user documentation."""
+
+    CODE: str
+    NAME: str
+    SEVERITY: Severity
+    __doc__: str | None
+
+    def check(self, ctx: Context) -> Iterator[Finding]: ...

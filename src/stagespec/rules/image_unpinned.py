@@ -1,0 +1,44 @@
+"""Images are pinned to a tag other than `latest`.
+
+An image without a tag, or tagged `latest`, changes under the stack without any change
+to the spec, so two builds of the same spec may run different software. A digest
+(`@sha256:...`) pins it best.
+
+Failing:
+
+    services:
+      redis: {image: redis}
+
+Fixed: `image: redis:7-alpine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stagespec.rules.base import Context, Finding
+
+CODE = "SS402"
+NAME = "image-unpinned"
+SEVERITY = "warning"
+
+
+def _unpinned(image: str) -> bool:
+    if "@" in image:
+        return False
+    name, _, tag = image.rpartition(":")
+    if not name or "/" in tag:
+        return True
+    return tag == "latest"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    images = [(("services", n, "image"), s.image) for n, s in ctx.spec.services.items()]
+    monitoring = ctx.spec.monitoring
+    if monitoring and monitoring.prometheus:
+        images.append((("monitoring", "prometheus", "image"), monitoring.prometheus.image))
+    if monitoring and monitoring.grafana:
+        images.append((("monitoring", "grafana", "image"), monitoring.grafana.image))
+    for path, image in images:
+        if image is not None and _unpinned(image):
+            yield Finding(path, f"image {image!r} is not pinned: give it a version tag other than latest")

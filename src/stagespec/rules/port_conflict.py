@@ -1,0 +1,54 @@
+"""Host ports are unique per host address.
+
+Two services publishing the same host port on the same address (or one of them on every
+address) cannot both start. Grafana's published port counts too.
+
+Failing:
+
+    services:
+      postgres: {image: postgres:15-alpine, ports: ["5433:5432"]}
+      replica:  {image: postgres:15-alpine, ports: ["5433:5432"]}
+
+Fixed: give one of them another host port, e.g. `"5434:5432"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stagespec.loader import Path
+from stagespec.rules.base import Context, Finding
+
+CODE = "SS401"
+NAME = "port-conflict"
+SEVERITY = "error"
+
+_ANY = ("", "0.0.0.0", "[::]")
+
+
+def _published(ctx: Context) -> Iterator[tuple[Path, str, int, str]]:
+    for name, service in ctx.spec.services.items():
+        if not service.enabled:
+            continue
+        for i, port in enumerate(service.ports):
+            if port.host is not None:
+                yield ("services", name, "ports", i), port.host_ip, port.host, port.protocol
+    grafana = ctx.spec.monitoring.grafana if ctx.spec.monitoring else None
+    if grafana is not None:
+        yield ("monitoring", "grafana", "port"), "", grafana.port, "tcp"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    taken: list[tuple[Path, str, int, str]] = []
+    for path, ip, port, protocol in _published(ctx):
+        for other, other_ip, other_port, other_protocol in taken:
+            same_address = ip == other_ip or ip in _ANY or other_ip in _ANY
+            if port == other_port and protocol == other_protocol and same_address:
+                where = ".".join(str(p) for p in other[:2])
+                yield Finding(
+                    path,
+                    f"host port {port}/{protocol} is already published by {where}",
+                    related=((other, "first published here"),),
+                )
+                break
+        taken.append((path, ip, port, protocol))

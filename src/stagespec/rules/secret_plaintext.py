@@ -1,0 +1,68 @@
+"""No secret is written in plain text anywhere in the spec.
+
+Every string of the spec is scanned (environment values, command arguments, healthcheck
+tests, URLs, overlays): a literal value under a key that names a secret (password, token,
+api key, private key, credentials...), a known token shape (AWS, GitHub, OpenAI, Slack,
+private key blocks, JWTs), a URL with a password, or a high-entropy string. The value is
+never shown, only a redacted hint.
+
+Failing:
+
+    services:
+      postgres:
+        image: postgres:15-alpine
+        environment:
+          POSTGRES_PASSWORD: hunter2
+
+Fixed: declare the secret and refer to it.
+
+    secrets:
+      postgres_password: {env: POSTGRES_PASSWORD}
+    services:
+      postgres:
+        environment:
+          POSTGRES_PASSWORD: {secret: postgres_password}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from stagespec.loader import Path
+from stagespec.rules.base import Context, Finding
+from stagespec.secretscan import scan
+
+CODE = "SS301"
+NAME = "secret-plaintext"
+SEVERITY = "error"
+
+_SKIP = {("secrets",)}
+
+
+def _strings(value: Any, path: Path, key: str | None) -> Iterator[tuple[Path, str | None, str]]:
+    if isinstance(value, dict):
+        if path in _SKIP or set(value) == {"secret"}:
+            return  # declarations and references name secrets; they hold no value
+        for k, v in value.items():
+            yield from _strings(v, (*path, k), k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, (*path, i), None)
+    elif isinstance(value, str):
+        yield path, key, value
+    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+        yield path, key, str(value)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    for path, key, value in _strings(ctx.doc.data, (), None):
+        finding = scan(key, value)
+        if finding is not None:
+            where = ".".join(str(p) for p in path)
+            yield Finding(
+                path,
+                f"{where} holds {finding.description} in plain text ({finding.redacted}); "
+                "declare it under `secrets:` and refer to it with {secret: name}",
+            )

@@ -1,0 +1,35 @@
+"""Every `{secret: name}` reference names a declared secret.
+
+Failing:
+
+    secrets:
+      db_password: {env: DB_PASSWORD}
+    services:
+      api:
+        image: api:1
+        environment:
+          DB_PASSWORD: {secret: db_pasword}
+
+Fixed: `{secret: db_password}`, or declare `db_pasword` under `secrets:`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from stagespec.model.spec import secret_refs
+from stagespec.rules.base import Context, Finding
+
+CODE = "SS302"
+NAME = "secret-undefined"
+SEVERITY = "error"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    declared = ctx.spec.secrets
+    for path, ref in secret_refs(ctx.spec):
+        if ref.secret not in declared:
+            hint = difflib.get_close_matches(ref.secret, list(declared), n=1)
+            suffix = f"; did you mean {hint[0]!r}?" if hint else ""
+            yield Finding(path, f"secret {ref.secret!r} is not declared under `secrets:`{suffix}")
