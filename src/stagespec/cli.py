@@ -44,7 +44,20 @@ def _summary(results: list[Result]) -> str:
     return f"{files} checked: " + ", ".join(parts)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Maps stagespec's own errors to a clean message and exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from stagespec.errors import StagespecError
+
+        try:
+            return super().invoke(ctx)
+        except StagespecError as e:
+            click.echo(f"stagespec: error: {e}", err=True)
+            sys.exit(e.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stagespec")
 def main() -> None:
     """Validate a stack.yaml and compile it into every config file of the stack."""
@@ -99,9 +112,48 @@ def schema(output: str | None) -> None:
 @main.command(name="rules")
 def list_rules() -> None:
     """List every rule with its code, name, default level and summary."""
-    from stagespec.rules import RULES
-    from stagespec.rules.core import CORE_CHECKS
+    from stagespec.rules import all_rules
 
-    for rule in [*CORE_CHECKS.values(), *RULES.values()]:
-        summary = (rule.__doc__ or "").strip().splitlines()[0]
-        click.echo(f"{rule.CODE}  {rule.NAME:<26} {rule.SEVERITY:<8} {summary}")
+    for rule in all_rules():
+        click.echo(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
+
+
+def _report(results: list[Result]) -> None:
+    for result in results:
+        for d in result.diagnostics:
+            click.echo(d.format(), err=True)
+
+
+@main.command()
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output is stale.")
+def build(spec: str | None, out: str | None, check: bool) -> None:
+    """Validate SPEC and generate every config file of the stack.
+
+    Output goes to generated/<project>/ (or --out), replaced as a whole; nothing is
+    written when the spec has an error.
+    """
+    from stagespec.build import render_all, source_name
+    from stagespec.engine import validate_file
+    from stagespec.writer import compare_tree, write_tree
+
+    path = _spec_paths((spec,) if spec else ())[0]
+    result = validate_file(path)
+    _report([result])
+    if result.has_errors or result.document is None or result.spec is None:
+        click.echo(f"{result.file}: not built, the spec has errors", err=True)
+        sys.exit(EXIT_USAGE if _unreadable(result) else EXIT_FINDINGS)
+    target = Path(out) if out else Path("generated") / result.spec.project
+    files = render_all(result.document, source_name(path))
+    if check:
+        drift = compare_tree(target, files)
+        if drift.clean:
+            click.echo(f"{target}: up to date ({len(files) + 1} files)")
+            return
+        click.echo(drift.diff, nl=False)
+        fix = f"stagespec build {path.as_posix()}" + (f" --out {out}" if out else "")
+        click.echo(f"{target} is stale; run `{fix}` to update it", err=True)
+        sys.exit(EXIT_FINDINGS)
+    write_tree(target, files)
+    click.echo(f"{target}: wrote {len(files) + 1} files from {result.file}")

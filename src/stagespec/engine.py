@@ -12,8 +12,8 @@ from stagespec.loader import Document, load_path
 from stagespec.model.overlay import environment_document
 from stagespec.model.parse import parse_spec
 from stagespec.model.spec import Spec
-from stagespec.rules import RULES
-from stagespec.rules.base import Context, Rule
+from stagespec.rules import RULES, secret_plaintext
+from stagespec.rules.base import Context, Finding, Rule
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,21 @@ def run_rules(
     found: list[Diagnostic] = []
     for rule in rules:
         severity = (levels or {}).get(rule.CODE, rule.SEVERITY)
-        for finding in rule.check(ctx):
-            span = doc.key_span(finding.path) if finding.on_key else doc.span(finding.path)
-            related = tuple(
-                Related(doc.file, doc.span(p).start.line, doc.span(p).start.column, m)
-                for p, m in finding.related
-            )
-            found.append(at(doc.file, span, rule.CODE, rule.NAME, severity, finding.message, related))
+        found += _diagnostics(doc, rule, severity, rule.check(ctx))
+    return found
+
+
+def _diagnostics(
+    doc: Document, rule: Rule, severity: Severity, findings: Iterable[Finding]
+) -> list[Diagnostic]:
+    found = []
+    for finding in findings:
+        span = doc.key_span(finding.path) if finding.on_key else doc.span(finding.path)
+        related = tuple(
+            Related(doc.file, doc.span(p).start.line, doc.span(p).start.column, m)
+            for p, m in finding.related
+        )
+        found.append(at(doc.file, span, rule.CODE, rule.NAME, severity, finding.message, related))
     return found
 
 
@@ -56,9 +64,12 @@ def check_document(doc: Document) -> tuple[Spec | None, list[Diagnostic]]:
     spec, diagnostics = parse_spec(doc)
     if spec is not None:
         diagnostics += run_rules(doc, spec)
+    else:  # a plain-text secret is reported even in a spec that does not parse
+        plaintext = secret_plaintext.check_data(doc)
+        diagnostics += _diagnostics(doc, secret_plaintext, secret_plaintext.SEVERITY, plaintext)
     seen = {(d.line, d.column, d.code, d.message) for d in diagnostics}
     environments = doc.data.get("environments")
-    for name, overlay in (environments.items() if isinstance(environments, dict) else ()):
+    for name, overlay in environments.items() if isinstance(environments, dict) else ():
         if not overlay or not isinstance(overlay, dict):
             continue
         env_doc = environment_document(doc, name)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
-from yaml._yaml import CParser  # type: ignore[import-not-found]
+from yaml._yaml import CParser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
@@ -27,6 +27,7 @@ Path = tuple[PathKey, ...]
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 20_000
+MAX_NUMBER_DIGITS = 400
 
 _PLAIN = "?plain"
 _TAG = "tag:yaml.org,2002:"
@@ -37,7 +38,7 @@ _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
 _SPECIAL_FLOAT = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
-class _Loader(CParser, BaseResolver):  # type: ignore[misc]
+class _Loader(CParser, BaseResolver):
     """libyaml's composer with a resolver that marks plain scalars instead of typing them."""
 
     def __init__(self, stream: str) -> None:
@@ -85,6 +86,14 @@ class _Limit(Exception):
         self.node = node
 
 
+class _AliasLimit(Exception):
+    """Aliases expanded too far; `site` is the path of the collection that used the alias."""
+
+    def __init__(self, site: Path, message: str) -> None:
+        super().__init__(message)
+        self.site = site
+
+
 @dataclass
 class _Builder:
     """Turns composed nodes into Python values, collecting diagnostics as it goes."""
@@ -93,6 +102,7 @@ class _Builder:
     problems: list[Diagnostic] = field(default_factory=list)
     _seen: set[int] = field(default_factory=set)
     _alias_nodes: int = 0
+    _alias_site: Path = ()
 
     def problem(self, node: Node, code: str, name: str, message: str) -> None:
         self.problems.append(at(self.doc.file, _span(node), code, name, "error", message))
@@ -100,22 +110,25 @@ class _Builder:
     def build(self, node: Node, path: Path, depth: int = 0, aliased: bool = False) -> Any:
         if depth > MAX_DEPTH:
             raise _Limit(node, f"nesting deeper than {MAX_DEPTH} levels")
-        if id(node) in self._seen:
+        if id(node) in self._seen and not aliased:
             aliased = True
+            self._alias_site = path[:-1]
         self._seen.add(id(node))
         if aliased:
             self._alias_nodes += 1
             if self._alias_nodes > MAX_ALIAS_NODES:
-                raise _Limit(node, f"aliases expand to more than {MAX_ALIAS_NODES} nodes")
+                raise _AliasLimit(
+                    self._alias_site, f"aliases expand to more than {MAX_ALIAS_NODES} nodes"
+                )
         self.doc.spans[path] = _span(node)
         if isinstance(node, ScalarNode):
             return self.scalar(node)
         if node.tag not in (_TAG + "seq", _TAG + "map"):
             self.unsupported_tag(node)
             return None
-        if isinstance(node, SequenceNode):
-            return [self.build(n, (*path, i), depth + 1, aliased) for i, n in enumerate(node.value)]
-        return self.mapping(node, path, depth, aliased)
+        if isinstance(node, MappingNode):
+            return self.mapping(node, path, depth, aliased)
+        return [self.build(n, (*path, i), depth + 1, aliased) for i, n in enumerate(node.value)]
 
     def mapping(self, node: MappingNode, path: Path, depth: int, aliased: bool) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -144,7 +157,10 @@ class _Builder:
         text: str = node.value
         tag: str = node.tag
         if tag == _PLAIN:
-            return _core_scalar(text)
+            try:
+                return _core_scalar(text)
+            except ValueError as e:
+                raise _Limit(node, str(e)) from None
         if tag == _TAG + "str":
             return text
         explicit = {"int": _INT, "float": _FLOAT, "null": _NULL}
@@ -152,7 +168,10 @@ class _Builder:
         if kind == "bool" and text in _BOOL:
             return _BOOL[text]
         if kind in explicit and explicit[kind].match(text):
-            return _core_scalar(text)
+            try:
+                return _core_scalar(text)
+            except ValueError as e:
+                raise _Limit(node, str(e)) from None
         if kind in ("bool", *explicit):
             self.problem(node, "SS001", "yaml-syntax", f"{text!r} is not a valid !!{kind}")
             return None
@@ -177,14 +196,15 @@ def _core_scalar(text: str) -> Any:
     if text in _BOOL:
         return _BOOL[text]
     if _INT.match(text):
+        if len(text) > MAX_NUMBER_DIGITS:
+            raise ValueError(f"a number of {len(text)} digits is too large")
         return int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10)
     if _FLOAT.match(text):
-        try:
-            return Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern only admits valid numbers
-            return text
+        number = Decimal(text)
+        # An exponent beyond any real setting would overflow decimal arithmetic later.
+        return number if abs(number.adjusted()) <= MAX_NUMBER_DIGITS else float(number)
     if _SPECIAL_FLOAT.match(text):
-        return float(text.replace("I", "i").replace("N", "n").lower())
+        return float(text.replace(".", "", 1))
     return text
 
 
@@ -205,7 +225,9 @@ def decode(file: str, raw: bytes) -> str:
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise _file_problem(file, f"file is not UTF-8: byte {raw[e.start]:#04x}", line, column) from e
+        raise _file_problem(
+            file, f"file is not UTF-8: byte {raw[e.start]:#04x}", line, column
+        ) from e
     return text.removeprefix("\ufeff")
 
 
@@ -236,6 +258,11 @@ def load_text(text: str, file: str = "<string>") -> Document:
         raise SpecLoadError(
             [at(file, _span(e.node), "SS004", "yaml-limit", "error", f"refused: {e}")]
         ) from None
+    except _AliasLimit as e:
+        span = doc.span(e.site)
+        raise SpecLoadError(
+            [at(file, span, "SS004", "yaml-limit", "error", f"refused: {e}")]
+        ) from None
     if builder.problems:
         raise SpecLoadError(sorted(builder.problems))
     if not isinstance(data, dict):
@@ -248,7 +275,11 @@ def load_text(text: str, file: str = "<string>") -> Document:
 
 def _compose(text: str, file: str) -> Node | None:
     try:
-        return yaml.compose(text, Loader=_Loader)  # type: ignore[no-any-return]
+        loader = _Loader(text)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -256,6 +287,12 @@ def _compose(text: str, file: str) -> Node | None:
         span = Span(Position(line, column), Position(line, column))
         diag = at(file, span, "SS001", "yaml-syntax", "error", f"invalid YAML: {message}")
         raise SpecLoadError([diag]) from None
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        code = e.character if isinstance(e.character, int) else 0
+        message = f"control character U+{code:04X} is not allowed in YAML text"
+        raise _file_problem(file, message, line, column) from None
     except yaml.YAMLError as e:
         raise _file_problem(file, f"invalid YAML: {e}") from None
     except RecursionError:

@@ -348,11 +348,11 @@ def _sensitive_key_finding(key: str | None, value: str) -> Finding | None:
             continue
         embedded = index > 0 or key is None
         if pair_value.strip().lower() in _WEAK_VALUES:
-            description = "a weak, well-known value under a sensitive key name"
+            description = "a weak, well-known value under a key that names a secret"
         elif embedded:
-            description = "a literal value for a sensitive option or variable"
+            description = "a value assigned to a secret-named option or variable"
         else:
-            description = "a literal value under a sensitive key name"
+            description = "a value under a key that names a secret"
         return _finding("sensitive-key", description, redact(pair_value), value)
     return None
 
@@ -417,6 +417,8 @@ _NOISE_RE = re.compile(
 )
 _CANDIDATE_RE = re.compile(r"[A-Za-z0-9+/_-]+")
 _HEX_RE = re.compile(r"[0-9a-fA-F]+")
+_SEPARATOR_RE = re.compile(r"[-_/]+")
+_PLAIN_WORD_RE = re.compile(r"[a-z]{4,}|[A-Z]{4,}|[A-Z][a-z]{3,}")
 _CHUNK_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 _SEQUENCES = tuple(
     run * 3
@@ -458,9 +460,19 @@ def _entropy_candidates(value: str) -> Iterator[str]:
     text = _NOISE_RE.sub(" ", value)
     text = _URL_RE.sub(lambda m: f" {_url_userinfo(m.group())} ", text)
     for match in _CANDIDATE_RE.finditer(text):
-        token = match.group().strip("-_/")
-        if len(token) >= _MIN_TOKEN_LEN and not _is_boring(token):
-            yield token
+        for token in _split_identifier(match.group().strip("-_/")):
+            if len(token) >= _MIN_TOKEN_LEN and not _is_boring(token):
+                yield token
+
+
+def _split_identifier(token: str) -> list[str]:
+    """``inventario-api-7d9f8b6c5-x2k4p`` is a name with a random suffix, not a
+    secret: when a token has a plain word between its ``-``/``_``/``/``
+    separators, judge each part on its own."""
+    parts = _SEPARATOR_RE.split(token)
+    if len(parts) > 1 and any(_PLAIN_WORD_RE.fullmatch(part) for part in parts):
+        return parts
+    return [token]
 
 
 def _entropy_finding(key: str | None, value: str) -> Finding | None:

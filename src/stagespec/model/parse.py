@@ -14,7 +14,9 @@ from stagespec.loader import Document, Path
 from stagespec.model.spec import Spec
 
 
-def parse_spec(doc: Document, data: dict[str, Any] | None = None) -> tuple[Spec | None, list[Diagnostic]]:
+def parse_spec(
+    doc: Document, data: dict[str, Any] | None = None
+) -> tuple[Spec | None, list[Diagnostic]]:
     """Validate `data` (default: the document's own) into a Spec, or return its diagnostics."""
     data = doc.data if data is None else data
     data = {k: v for k, v in data.items() if not k.startswith("x-")}
@@ -30,9 +32,9 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path, Any]:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_dict or in_list:
             node = node[part]
         else:
             continue
@@ -48,7 +50,9 @@ def _diagnostic(doc: Document, data: dict[str, Any], err: Any) -> Diagnostic:
     if kind == "extra_forbidden":
         known = _known_keys(loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        message = f"unknown key {str(loc[-1])!r} in {'.'.join(map(str, path[:-1])) or 'the top level'}"
+        message = (
+            f"unknown key {str(loc[-1])!r} in {'.'.join(map(str, path[:-1])) or 'the top level'}"
+        )
         message += f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(known)}"
         return at(doc.file, doc.key_span(path), "SS011", "unknown-key", "error", message)
     if kind == "missing":

@@ -60,7 +60,14 @@ EnvValue = Annotated[
         {
             "anyOf": [
                 {"type": ["string", "number", "boolean", "null"]},
-                {"$ref": "#/$defs/SecretRef"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "secret": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,62}$"}
+                    },
+                    "required": ["secret"],
+                    "additionalProperties": False,
+                },
             ]
         }
     ),
@@ -230,10 +237,14 @@ def secret_refs(spec: Spec) -> list[tuple[tuple[str, ...], SecretRef]]:
             if isinstance(value, SecretRef):
                 found.append((("services", name, "environment", var, "secret"), value))
         if service.metrics and service.metrics.api_key:
-            found.append((("services", name, "metrics", "api_key", "secret"), service.metrics.api_key))
+            found.append(
+                (("services", name, "metrics", "api_key", "secret"), service.metrics.api_key)
+            )
     grafana = spec.monitoring.grafana if spec.monitoring else None
     if grafana:
-        found.append((("monitoring", "grafana", "admin_password", "secret"), grafana.admin_password))
+        found.append(
+            (("monitoring", "grafana", "admin_password", "secret"), grafana.admin_password)
+        )
     if spec.runtime and spec.runtime.security.api_key:
         path = ("runtime", "security", "api_key", "secret")
         found.append((path, spec.runtime.security.api_key))

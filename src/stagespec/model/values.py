@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d)")
-_DURATION = re.compile(r"^(?:[0-9]+(?:ms|s|m|h|d))+$")
+_DURATION = re.compile(r"^(?:[0-9]{1,9}(?:ms|s|m|h|d))+$")
 _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 
 
@@ -37,7 +37,7 @@ class Duration:
         if isinstance(value, Duration):
             return value
         if not isinstance(value, str) or not _DURATION.match(value):
-            raise ValueError(f"{value!r} is not a duration: write it like 30s, 5m, 1h30m or 500ms")
+            raise ValueError("not a duration: write it like 30s, 5m, 1h30m or 500ms")
         return cls(sum(int(n) * _UNIT_MS[u] for n, u in _DURATION_PART.findall(value)))
 
     @property
@@ -58,7 +58,7 @@ class Duration:
         return self.render(days=True)
 
 
-_SIZE = re.compile(r"^([0-9]+)([bkmg]?)b?$", re.IGNORECASE)
+_SIZE = re.compile(r"^([0-9]{1,15})([bkmg]?)b?$", re.IGNORECASE)
 _UNIT_BYTES = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
@@ -76,7 +76,7 @@ class Size:
             return value
         match = _SIZE.match(value) if isinstance(value, str) else None
         if isinstance(value, bool) or not (match or isinstance(value, int)):
-            raise ValueError(f"{value!r} is not a size: write it like 256m, 1g or 512k")
+            raise ValueError("not a size: write it like 256m, 1g or 512k")
         if match is None:
             return cls(int(value))
         return cls(int(match.group(1)) * _UNIT_BYTES[match.group(2).lower()])
@@ -107,7 +107,7 @@ class PortMapping:
     host_ip: str = ""
     protocol: str = "tcp"
 
-    PATTERN: ClassVar[str] = _PORT.pattern
+    PATTERN: ClassVar[str] = re.sub(r"\?P<\w+>", "?:", _PORT.pattern)  # portable regex
 
     @classmethod
     def parse(cls, value: Any) -> PortMapping:
@@ -117,7 +117,7 @@ class PortMapping:
         match = _PORT.match(text) if isinstance(text, str) else None
         if match is None:
             raise ValueError(
-                f"{value!r} is not a port mapping: write it as a quoted 'HOST:CONTAINER' "
+                "not a port mapping: write it as a quoted 'HOST:CONTAINER' "
                 "such as '5433:5432', or a container port"
             )
         host = match.group("host")
@@ -129,7 +129,7 @@ class PortMapping:
         )
         for port in (mapping.container, mapping.host):
             if port is not None and not 1 <= port <= 65535:
-                raise ValueError(f"port {port} in {value!r} is outside 1-65535")
+                raise ValueError(f"port {port} is outside 1-65535")
         return mapping
 
     def render(self) -> str:
@@ -156,7 +156,7 @@ class VolumeMount:
     target: str
     read_only: bool = False
 
-    PATTERN: ClassVar[str] = _MOUNT.pattern
+    PATTERN: ClassVar[str] = re.sub(r"\?P<\w+>", "?:", _MOUNT.pattern)
 
     @classmethod
     def parse(cls, value: Any) -> VolumeMount:
@@ -165,7 +165,7 @@ class VolumeMount:
         match = _MOUNT.match(value) if isinstance(value, str) else None
         if match is None:
             raise ValueError(
-                f"{value!r} is not a volume mount: write it as 'NAME:/path' or './dir:/path', "
+                "not a volume mount: write it as 'NAME:/path' or './dir:/path', "
                 "with ':ro' for read-only"
             )
         source, target = match.group("source"), match.group("target")
@@ -215,7 +215,7 @@ PortMappingT = Annotated[
 
 
 def _identifier(value: str) -> str:
-    if (keyword.iskeyword(value) or value.startswith("__")):
+    if keyword.iskeyword(value) or value.startswith("__"):
         raise ValueError(f"{value!r} is a Python keyword or dunder name; choose another name")
     return value
 

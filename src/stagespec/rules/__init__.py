@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from stagespec.diagnostics import Severity
 from stagespec.rules import (
     breaker_disabled_service,
     breaker_weights,
@@ -18,6 +21,7 @@ from stagespec.rules import (
     tier_order,
 )
 from stagespec.rules.base import Rule
+from stagespec.rules.core import CORE_CHECKS
 
 _MODULES: tuple[Rule, ...] = (
     references,
@@ -36,3 +40,24 @@ _MODULES: tuple[Rule, ...] = (
 )
 
 RULES: dict[str, Rule] = {rule.CODE: rule for rule in _MODULES}
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What the user sees of a rule or core check: code, name, level and documentation."""
+
+    code: str
+    name: str
+    severity: Severity
+    doc: str
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
+
+
+def all_rules() -> list[RuleInfo]:
+    """Core checks and rules, in code order."""
+    infos = [RuleInfo(c.CODE, c.NAME, c.SEVERITY, c.DOC) for c in CORE_CHECKS.values()]
+    infos += [RuleInfo(r.CODE, r.NAME, r.SEVERITY, r.__doc__ or "") for r in RULES.values()]
+    return sorted(infos, key=lambda info: info.code)

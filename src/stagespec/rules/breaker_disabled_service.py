@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from stagespec.diagnostics import Severity
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS204"
 NAME = "breaker-disabled-service"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 
 
 def check(ctx: Context) -> Iterator[Finding]:

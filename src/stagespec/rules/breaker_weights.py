@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from stagespec.diagnostics import Severity
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS201"
 NAME = "breaker-weights"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 
 
 def check(ctx: Context) -> Iterator[Finding]:

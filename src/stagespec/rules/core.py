@@ -12,13 +12,15 @@ class CoreCheck:
     CODE: str
     NAME: str
     SEVERITY: Severity
-    __doc__: str
+    DOC: str
 
 
 CORE_CHECKS: dict[str, CoreCheck] = {
     c.CODE: c
     for c in (
-        CoreCheck("SS001", "yaml-syntax", "error", "The file is valid YAML and keys are plain names."),
+        CoreCheck(
+            "SS001", "yaml-syntax", "error", "The file is valid YAML and keys are plain names."
+        ),
         CoreCheck(
             "SS002",
             "duplicate-key",

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from stagespec.diagnostics import Severity
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS102"
 NAME = "dependency-cycle"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -42,7 +43,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 stack.append((node, index + 1))
                 nxt = graph[node][index]
                 if state.get(nxt) == 1:
-                    cycle = path[path.index(nxt):]
+                    cycle = path[path.index(nxt) :]
                     if frozenset(cycle) not in reported:
                         reported.add(frozenset(cycle))
                         shown = " → ".join([*cycle, nxt])

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from stagespec.diagnostics import Severity
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS404"
 NAME = "dependency-healthcheck"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from stagespec.diagnostics import Severity
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS402"
 NAME = "image-unpinned"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 
 
 def _unpinned(image: str) -> bool:
@@ -41,4 +42,6 @@ def check(ctx: Context) -> Iterator[Finding]:
         images.append((("monitoring", "grafana", "image"), monitoring.grafana.image))
     for path, image in images:
         if image is not None and _unpinned(image):
-            yield Finding(path, f"image {image!r} is not pinned: give it a version tag other than latest")
+            yield Finding(
+                path, f"image {image!r} is not pinned: give it a version tag other than latest"
+            )

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from stagespec.diagnostics import Severity
 from stagespec.loader import Path
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS401"
 NAME = "port-conflict"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 
 _ANY = ("", "0.0.0.0", "[::]")
 

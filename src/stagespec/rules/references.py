@@ -17,12 +17,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 
+from stagespec.diagnostics import Severity
 from stagespec.loader import Path
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS101"
 NAME = "unresolved-reference"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 
 
 def _missing(path: Path, kind: str, name: str, known: Iterable[str]) -> Finding:
@@ -36,7 +37,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     services, volumes = spec.services, spec.volumes
     for name, service in services.items():
         for i, dep in enumerate(service.depends_on):
-            path = ("services", name, "depends_on", i)
+            path: Path = ("services", name, "depends_on", i)
             if dep == name:
                 yield Finding(path, f"service {name!r} depends on itself")
             elif dep not in services:
@@ -47,8 +48,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     breakers = spec.resilience.breakers if spec.resilience else {}
     for name, breaker in breakers.items():
         if breaker.service and breaker.service not in services:
-            path = ("resilience", "breakers", name, "service")
-            yield _missing(path, "service", breaker.service, services)
+            where: Path = ("resilience", "breakers", name, "service")
+            yield _missing(where, "service", breaker.service, services)
     if spec.runtime and spec.runtime.service not in services:
         yield _missing(("runtime", "service"), "service", spec.runtime.service, services)
     monitoring = spec.monitoring

@@ -30,34 +30,49 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from stagespec.loader import Path
+from stagespec.diagnostics import Severity
+from stagespec.loader import Document, Path
 from stagespec.rules.base import Context, Finding
 from stagespec.secretscan import scan
 
 CODE = "SS301"
 NAME = "secret-plaintext"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 
-_SKIP = {("secrets",)}
+# Declarations and references name secrets but hold none; each environment's overlay is
+# scanned once, merged into that environment's spec, not again from the base document.
+_SKIP = {("secrets",), ("environments",)}
 
 
 def _strings(value: Any, path: Path, key: str | None) -> Iterator[tuple[Path, str | None, str]]:
     if isinstance(value, dict):
         if path in _SKIP or set(value) == {"secret"}:
-            return  # declarations and references name secrets; they hold no value
+            return
         for k, v in value.items():
             yield from _strings(v, (*path, k), k)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _strings(v, (*path, i), None)
+            yield from _strings(v, (*path, i), _flag(value[i - 1]) if i else None)
     elif isinstance(value, str):
         yield path, key, value
     elif isinstance(value, int | Decimal) and not isinstance(value, bool):
         yield path, key, str(value)
 
 
+def _flag(previous: Any) -> str | None:
+    """`--requirepass` before a value in an argument list names that value, like a key."""
+    if isinstance(previous, str) and previous.startswith("-") and "=" not in previous:
+        return previous.lstrip("-")
+    return None
+
+
 def check(ctx: Context) -> Iterator[Finding]:
-    for path, key, value in _strings(ctx.doc.data, (), None):
+    return check_data(ctx.doc)
+
+
+def check_data(doc: Document) -> Iterator[Finding]:
+    """Scan the raw document; it needs no model, so it runs even when the schema fails."""
+    for path, key, value in _strings(doc.data, (), None):
         finding = scan(key, value)
         if finding is not None:
             where = ".".join(str(p) for p in path)

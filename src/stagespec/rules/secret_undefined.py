@@ -18,12 +18,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from stagespec.diagnostics import Severity
 from stagespec.model.spec import secret_refs
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS302"
 NAME = "secret-undefined"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 
 
 def check(ctx: Context) -> Iterator[Finding]:

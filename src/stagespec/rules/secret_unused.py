@@ -15,16 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from stagespec.diagnostics import Severity
 from stagespec.model.spec import secret_refs
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS303"
 NAME = "secret-unused"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
     used = {ref.secret for _, ref in secret_refs(ctx.spec)}
     for name in ctx.spec.secrets:
         if name not in used:
-            yield Finding(("secrets", name), f"secret {name!r} is declared but never used", on_key=True)
+            yield Finding(
+                ("secrets", name), f"secret {name!r} is declared but never used", on_key=True
+            )

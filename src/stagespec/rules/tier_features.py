@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from stagespec.diagnostics import Severity
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS203"
 NAME = "tier-features"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -44,11 +45,15 @@ def check(ctx: Context) -> Iterator[Finding]:
         if tier.features != "all":
             for j, name in enumerate(tier.features):
                 if name not in everything:
-                    yield Finding((*path, j), f"tier {tier.name!r} names undeclared feature {name!r}")
+                    yield Finding(
+                        (*path, j), f"tier {tier.name!r} names undeclared feature {name!r}"
+                    )
         if i == 0 and features != everything:
             missing = ", ".join(sorted(everything - features))
-            yield Finding(path, f"the first tier {tier.name!r} must have every feature (`all`); "
-                          f"it lacks {missing}")
+            yield Finding(
+                path,
+                f"the first tier {tier.name!r} must have every feature (`all`); it lacks {missing}",
+            )
         if above is not None and not features <= above:
             extra = ", ".join(sorted(features - above))
             yield Finding(path, f"tier {tier.name!r} has features the tier above lacks: {extra}")
@@ -56,4 +61,6 @@ def check(ctx: Context) -> Iterator[Finding]:
         above = features
     for i, name in enumerate(declared):
         if name not in used:
-            yield Finding((*base, "features", i), f"feature {name!r} is declared but no tier has it")
+            yield Finding(
+                (*base, "features", i), f"feature {name!r} is declared but no tier has it"
+            )

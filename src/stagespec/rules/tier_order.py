@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from stagespec.diagnostics import Severity
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS202"
 NAME = "tier-order"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -40,7 +41,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         seen.setdefault(tier.name, i)
         score_path = (*base, i, "min_score")
         if not 0 <= tier.min_score <= 100:
-            yield Finding(score_path, f"min_score {tier.min_score} of tier {tier.name!r} is outside 0..100")
+            yield Finding(
+                score_path, f"min_score {tier.min_score} of tier {tier.name!r} is outside 0..100"
+            )
         elif previous is not None and tier.min_score >= previous:
             yield Finding(
                 score_path,

@@ -1,0 +1,62 @@
+"""From a checked spec to every generated file, per environment; no I/O but reading the spec."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from stagespec.emitters import EMITTERS
+from stagespec.emitters.base import BuildInput
+from stagespec.errors import OutputError
+from stagespec.loader import Document
+from stagespec.model.overlay import environment_document
+from stagespec.model.parse import parse_spec
+from stagespec.model.spec import Spec
+
+
+def source_name(path: Path) -> str:
+    """The spec's path as generated headers show it: relative, with forward slashes."""
+    try:
+        relative = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        relative = Path(path.name)
+    return PurePosixPath(*relative.parts).as_posix()
+
+
+def environments(doc: Document) -> list[str]:
+    """The spec's environment names, in the order written; none means one unnamed build."""
+    declared = doc.data.get("environments")
+    return list(declared) if isinstance(declared, dict) else []
+
+
+def environment_spec(doc: Document, name: str | None) -> Spec:
+    """The validated Spec of one environment (the base spec when `name` is None)."""
+    env_doc = doc if name is None else environment_document(doc, name)
+    spec, diagnostics = parse_spec(env_doc)
+    if spec is None:  # the engine validated it already; this is a programming error
+        raise OutputError(f"environment {name!r} does not validate: {diagnostics[0].format()}")
+    return spec
+
+
+def render_environment(spec: Spec, source: str, environment: str) -> dict[str, bytes]:
+    """Every file of one environment, from every emitter."""
+    build = BuildInput(spec=spec, source=source, environment=environment)
+    files: dict[str, bytes] = {}
+    for emitter in EMITTERS:
+        for path, content in emitter.render(build).items():
+            if path in files:
+                raise OutputError(f"two emitters both produce {path!r}")
+            files[path] = content
+    return files
+
+
+def render_all(doc: Document, source: str, only: list[str] | None = None) -> dict[str, bytes]:
+    """Files for the chosen environments (all by default), under `<env>/` when there are any."""
+    names = environments(doc)
+    if not names:
+        return render_environment(environment_spec(doc, None), source, "default")
+    files: dict[str, bytes] = {}
+    for name in only or names:
+        spec = environment_spec(doc, name)
+        for path, content in render_environment(spec, source, name).items():
+            files[f"{name}/{path}"] = content
+    return files

@@ -1,0 +1,28 @@
+"""Snapshots of every file generated from the reference stack, for both environments.
+
+A snapshot is a claim: when one changes, read the new text before accepting it with
+`python -m pytest tests/emitters/test_snapshots.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from stagespec.build import render_all
+from stagespec.loader import load_path
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "specs" / "inventario-retail" / "stack.yaml"
+FILES = render_all(load_path(REFERENCE), "specs/inventario-retail/stack.yaml")
+
+
+def test_the_file_list(snapshot: SnapshotAssertion) -> None:
+    assert sorted(FILES) == snapshot
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_generated_file(name: str, snapshot: SnapshotAssertion) -> None:
+    assert FILES[name].decode("utf-8") == snapshot

@@ -1,0 +1,159 @@
+"""`stagespec build` end to end: atomic, deterministic, secret-free, and `--check` aware."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from stagespec.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "specs" / "inventario-retail" / "stack.yaml"
+COMMITTED = ROOT / "generated" / "inventario-retail"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the reference spec at the same relative path, as the cwd."""
+    spec = tmp_path / "specs" / "inventario-retail" / "stack.yaml"
+    spec.parent.mkdir(parents=True)
+    shutil.copy(REFERENCE, spec)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _build(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["build", *args])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_committed_output_is_current() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stagespec",
+            "build",
+            "specs/inventario-retail/stack.yaml",
+            "--check",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_build_then_check(workdir: Path) -> None:
+    code, output = _build("specs/inventario-retail/stack.yaml")
+    assert code == 0, output
+    out = workdir / "generated" / "inventario-retail"
+    assert (out / "staging" / "docker-compose.yml").is_file()
+    assert (out / "production" / "docker-compose.yml").is_file()
+    assert _tree(out) == _tree(COMMITTED)
+    assert _build("specs/inventario-retail/stack.yaml", "--check")[0] == 0
+
+
+@pytest.mark.parametrize("drift", ["hand-edit", "stale", "missing"])
+def test_check_catches_drift(workdir: Path, drift: str) -> None:
+    assert _build("specs/inventario-retail/stack.yaml")[0] == 0
+    out = workdir / "generated" / "inventario-retail" / "staging"
+    if drift == "hand-edit":
+        compose = out / "docker-compose.yml"
+        compose.write_text(compose.read_text().replace("5433:5432", "5434:5432"))
+    elif drift == "stale":
+        (out / "old-dashboard.json").write_text("{}")
+    else:
+        (out / ".env").unlink()
+    before = _tree(workdir / "generated")
+    code, output = _build("specs/inventario-retail/stack.yaml", "--check")
+    assert code == 1
+    assert "stagespec build specs/inventario-retail/stack.yaml" in output
+    expected = {"hand-edit": '+    - "5433:5432"', "stale": "stale file", "missing": "(missing)"}
+    assert expected[drift] in output
+    assert _tree(workdir / "generated") == before
+
+
+def test_failed_validation_leaves_output_untouched(workdir: Path) -> None:
+    assert _build("specs/inventario-retail/stack.yaml")[0] == 0
+    before = _tree(workdir)
+    spec = workdir / "specs" / "inventario-retail" / "stack.yaml"
+    spec.write_text(spec.read_text().replace("weight: 0.15", "weight: 0.10"))
+    before[spec.relative_to(workdir).as_posix()] = spec.read_bytes()
+    code, output = _build("specs/inventario-retail/stack.yaml")
+    assert code == 1
+    assert "SS201" in output and "not built" in output
+    assert _tree(workdir) == before
+
+
+def test_same_output_for_every_hash_seed(workdir: Path) -> None:
+    trees = []
+    for seed in ("0", "1", "12345"):
+        out = workdir / f"out-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "stagespec",
+                "build",
+                "specs/inventario-retail/stack.yaml",
+                "--out",
+                str(out),
+            ],
+            cwd=workdir,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        trees.append(_tree(out))
+    assert trees[0] == trees[1] == trees[2]
+
+
+CANARIES = {
+    "POSTGRES_PASSWORD": "canary-pg-7f3a9c",
+    "DASHBOARD_API_KEY": "canary-api-51be02",
+    "OPENAI_API_KEY": "canary-openai-c0ffee",
+    "GRAFANA_ADMIN_PASSWORD": "canary-grafana-9d8e7f",
+    "S3_SECRET_ACCESS_KEY": "canary-s3-a1b2c3",
+}
+
+
+def test_no_secret_value_reaches_any_generated_file(workdir: Path) -> None:
+    env = {**os.environ, **CANARIES}
+    done = subprocess.run(
+        [sys.executable, "-m", "stagespec", "build", "specs/inventario-retail/stack.yaml"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    files = _tree(workdir / "generated")
+    assert len(files) > 10
+    for name, content in files.items():
+        for canary in CANARIES.values():
+            assert canary.encode() not in content, f"{canary} leaked into {name}"
+    for canary in CANARIES.values():
+        assert canary not in done.stdout + done.stderr
+
+
+def test_build_of_unreadable_spec_exits_2(workdir: Path) -> None:
+    code, output = _build("missing.yaml")
+    assert code == 2
+    assert "SS005" in output
