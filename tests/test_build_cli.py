@@ -157,3 +157,17 @@ def test_build_of_unreadable_spec_exits_2(workdir: Path) -> None:
     code, output = _build("missing.yaml")
     assert code == 2
     assert "SS005" in output
+
+
+def test_dependency_on_disabled_service_is_reported(tmp_path: Path) -> None:
+    spec = tmp_path / "stack.yaml"
+    spec.write_text(
+        "stagespec: 1\nproject: demo\nservices:\n"
+        "  db: {image: 'postgres:15', enabled: false, healthcheck: {test: [CMD, pg_isready]}}\n"
+        "  api: {image: 'api:1', depends_on: [db], healthcheck: {test: [CMD, ping]}}\n"
+    )
+    result = CliRunner().invoke(main, ["build", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "'api' depends on 'db', which is disabled" in result.output
+    compose = (tmp_path / "out" / "docker-compose.yml").read_text()
+    assert "depends_on" not in compose and "  db:" not in compose

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePosixPath
 
 from stagespec.emitters import EMITTERS
@@ -37,9 +38,11 @@ def environment_spec(doc: Document, name: str | None) -> Spec:
     return spec
 
 
-def render_environment(spec: Spec, source: str, environment: str) -> dict[str, bytes]:
+def render_environment(
+    spec: Spec, source: str, environment: str, spec_dir: str = "."
+) -> dict[str, bytes]:
     """Every file of one environment, from every emitter."""
-    build = BuildInput(spec=spec, source=source, environment=environment)
+    build = BuildInput(spec=spec, source=source, environment=environment, spec_dir=spec_dir)
     files: dict[str, bytes] = {}
     for emitter in EMITTERS:
         for path, content in emitter.render(build).items():
@@ -49,14 +52,40 @@ def render_environment(spec: Spec, source: str, environment: str) -> dict[str, b
     return files
 
 
-def render_all(doc: Document, source: str, only: list[str] | None = None) -> dict[str, bytes]:
+def relative_dir(spec_path: Path, out: Path) -> str:
+    """The spec's folder as seen from `out`, with `/`, for paths the spec writes relatively."""
+    return Path(os.path.relpath(spec_path.parent.resolve(), out.resolve())).as_posix()
+
+
+def render_all(
+    doc: Document, spec_path: Path, out: Path, only: list[str] | None = None
+) -> dict[str, bytes]:
     """Files for the chosen environments (all by default), under `<env>/` when there are any."""
+    source = source_name(spec_path)
     names = environments(doc)
     if not names:
-        return render_environment(environment_spec(doc, None), source, "default")
+        spec = environment_spec(doc, None)
+        return render_environment(spec, source, "default", relative_dir(spec_path, out))
     files: dict[str, bytes] = {}
     for name in only or names:
         spec = environment_spec(doc, name)
-        for path, content in render_environment(spec, source, name).items():
+        spec_dir = relative_dir(spec_path, out / name)
+        for path, content in render_environment(spec, source, name, spec_dir).items():
             files[f"{name}/{path}"] = content
     return files
+
+
+def dropped_dependencies(doc: Document) -> list[str]:
+    """What each environment's compose file leaves out of `depends_on`, as sentences."""
+    from stagespec.emitters.compose import dropped_dependencies as dropped
+
+    notes = []
+    names: list[str | None] = [*environments(doc)] or [None]
+    for name in names:
+        where = f" in environment {name!r}" if name else ""
+        for service, dependency in dropped(environment_spec(doc, name)):
+            notes.append(
+                f"{service!r} depends on {dependency!r}, which is disabled{where}: "
+                "left out of its depends_on"
+            )
+    return notes

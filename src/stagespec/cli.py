@@ -134,7 +134,7 @@ def build(spec: str | None, out: str | None, check: bool) -> None:
     Output goes to generated/<project>/ (or --out), replaced as a whole; nothing is
     written when the spec has an error.
     """
-    from stagespec.build import render_all, source_name
+    from stagespec.build import dropped_dependencies, render_all
     from stagespec.engine import validate_file
     from stagespec.writer import compare_tree, write_tree
 
@@ -145,7 +145,9 @@ def build(spec: str | None, out: str | None, check: bool) -> None:
         click.echo(f"{result.file}: not built, the spec has errors", err=True)
         sys.exit(EXIT_USAGE if _unreadable(result) else EXIT_FINDINGS)
     target = Path(out) if out else Path("generated") / result.spec.project
-    files = render_all(result.document, source_name(path))
+    files = render_all(result.document, path, target)
+    for note in dropped_dependencies(result.document):
+        click.echo(f"note: {note}", err=True)
     if check:
         drift = compare_tree(target, files)
         if drift.clean:

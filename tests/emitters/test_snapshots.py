@@ -6,6 +6,7 @@ A snapshot is a claim: when one changes, read the new text before accepting it w
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,18 @@ from stagespec.loader import load_path
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "specs" / "inventario-retail" / "stack.yaml"
-FILES = render_all(load_path(REFERENCE), "specs/inventario-retail/stack.yaml")
+
+
+def _render() -> dict[str, bytes]:
+    cwd = Path.cwd()
+    os.chdir(ROOT)  # headers and rebased paths are relative to the repository root
+    try:
+        return render_all(load_path(REFERENCE), REFERENCE, ROOT / "generated" / "inventario-retail")
+    finally:
+        os.chdir(cwd)
+
+
+FILES = _render()
 
 
 def test_the_file_list(snapshot: SnapshotAssertion) -> None:

@@ -16,6 +16,8 @@ class BuildInput:
     source: str
     """The spec's path as shown in headers, with forward slashes (never an absolute path)."""
     environment: str = "staging"
+    spec_dir: str = "."
+    """The spec's folder relative to the folder the files are written to, with `/`."""
 
 
 class Emitter(Protocol):

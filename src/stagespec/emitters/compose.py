@@ -9,6 +9,8 @@ the only interpolations are the `${VAR:?...}` of env-sourced secrets (compose_se
 
 from __future__ import annotations
 
+import posixpath
+from dataclasses import replace
 from typing import Any
 
 from stagespec.emitters.base import BuildInput, header
@@ -27,6 +29,7 @@ from stagespec.emitters.compose_secrets import (
 )
 from stagespec.emitters.compose_yaml import Quoted, dump
 from stagespec.model.spec import Build, Healthcheck, SecretRef, Service, Spec
+from stagespec.model.values import VolumeMount
 
 NAME = "compose"
 FILENAME = "docker-compose.yml"
@@ -58,10 +61,10 @@ def _healthcheck(check: Healthcheck) -> dict[str, Any]:
     return data
 
 
-def _build(build: str | Build) -> dict[str, str]:
+def _build(build: str | Build, spec_dir: str) -> dict[str, str]:
     if isinstance(build, str):
-        return {"context": build}
-    data = {"context": build.context}
+        return {"context": _rebase(build, spec_dir)}
+    data = {"context": _rebase(build.context, spec_dir)}
     if build.dockerfile is not None:
         data["dockerfile"] = build.dockerfile
     return data
@@ -104,12 +107,12 @@ def _depends_on(spec: Spec, service: Service) -> dict[str, dict[str, str]]:
     return deps
 
 
-def _service(spec: Spec, name: str, service: Service) -> dict[str, Any]:
+def _service(spec: Spec, name: str, service: Service, spec_dir: str) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if service.image is not None:
         data["image"] = service.image
     if service.build is not None:
-        data["build"] = _build(service.build)
+        data["build"] = _build(service.build, spec_dir)
     if service.command is not None:
         data["command"] = service.command
     if service.ports:
@@ -121,7 +124,7 @@ def _service(spec: Spec, name: str, service: Service) -> dict[str, Any]:
     if env:
         data["environment"] = env
     if service.volumes:
-        data["volumes"] = [mount.render() for mount in service.volumes]
+        data["volumes"] = [_mount(mount, spec_dir) for mount in service.volumes]
     if mounts:
         data["secrets"] = mounts
     if service.healthcheck is not None:
@@ -135,8 +138,8 @@ def _service(spec: Spec, name: str, service: Service) -> dict[str, Any]:
     return data
 
 
-def _services(spec: Spec) -> dict[str, dict[str, Any]]:
-    services = {name: _service(spec, name, spec.services[name]) for name in enabled(spec)}
+def _services(spec: Spec, spec_dir: str) -> dict[str, dict[str, Any]]:
+    services = {name: _service(spec, name, spec.services[name], spec_dir) for name in enabled(spec)}
     monitoring = spec.monitoring
     extra: dict[str, dict[str, Any]] = {}
     if monitoring and monitoring.prometheus:
@@ -169,21 +172,41 @@ def _volumes(spec: Spec, services: dict[str, dict[str, Any]]) -> dict[str, dict[
     return volumes
 
 
-def compose_data(spec: Spec) -> dict[str, Any]:
-    """The compose file as data, before `$` escaping (`compose_yaml.dump` does that)."""
-    services = _services(spec)
+def compose_data(spec: Spec, spec_dir: str = ".") -> dict[str, Any]:
+    """The compose file as data, before `$` escaping (`compose_yaml.dump` does that).
+
+    `spec_dir` is the spec's folder seen from the output folder: build contexts, bind
+    mounts and secret files written relative to the spec are rebased onto it.
+    """
+    services = _services(spec, spec_dir)
     data: dict[str, Any] = {"services": services}
     if spec.network is not None:
         data["networks"] = {spec.network.name: {"driver": spec.network.driver}}
     if volumes := _volumes(spec, services):
         data["volumes"] = volumes
     if secrets := file_secrets(spec):
-        data["secrets"] = secrets
+        data["secrets"] = {
+            name: {"file": _rebase(source["file"], spec_dir)} for name, source in secrets.items()
+        }
     return data
+
+
+def _rebase(path: str, spec_dir: str) -> str:
+    """A spec-relative path as seen from the folder the compose file is written to."""
+    if posixpath.isabs(path) or spec_dir == ".":
+        return path
+    joined = posixpath.normpath(posixpath.join(spec_dir, path))
+    return joined if joined.startswith("../") else f"./{joined}"
+
+
+def _mount(mount: VolumeMount, spec_dir: str) -> str:
+    if mount.is_named:
+        return mount.render()
+    return replace(mount, source=_rebase(mount.source, spec_dir)).render()
 
 
 def render(build: BuildInput) -> dict[str, bytes]:
     """docker-compose.yml for one environment."""
-    body = dump(compose_data(build.spec))
+    body = dump(compose_data(build.spec, build.spec_dir))
     note = "# project name: COMPOSE_PROJECT_NAME in .env (docker-compose 1.29 rejects `name:`)\n"
     return {FILENAME: (header(build) + note + body).encode("utf-8")}
