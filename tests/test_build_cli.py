@@ -171,3 +171,29 @@ def test_dependency_on_disabled_service_is_reported(tmp_path: Path) -> None:
     assert "'api' depends on 'db', which is disabled" in result.output
     compose = (tmp_path / "out" / "docker-compose.yml").read_text()
     assert "depends_on" not in compose and "  db:" not in compose
+
+
+def test_build_one_environment_leaves_the_others(workdir: Path) -> None:
+    assert _build("specs/inventario-retail/stack.yaml")[0] == 0
+    out = workdir / "generated" / "inventario-retail"
+    staging_before = _tree(out / "staging")
+    (out / "production" / "docker-compose.yml").write_text("edited\n")
+    assert _build("specs/inventario-retail/stack.yaml", "--env", "production", "--check")[0] == 1
+    assert _build("specs/inventario-retail/stack.yaml", "--env", "production")[0] == 0
+    assert _tree(out / "staging") == staging_before
+    assert _tree(out) == _tree(COMMITTED)
+    code, output = _build("specs/inventario-retail/stack.yaml", "--env", "qa")
+    assert code == 2 and "no environment 'qa'" in output
+
+
+def test_production_differs_from_staging_as_the_overlay_says() -> None:
+    import yaml
+
+    staging = yaml.safe_load((COMMITTED / "staging" / "docker-compose.yml").read_text())
+    production = yaml.safe_load((COMMITTED / "production" / "docker-compose.yml").read_text())
+    assert staging["services"]["postgres"]["ports"] == ["5433:5432"]
+    assert "ports" not in production["services"]["postgres"]
+    assert "ports" not in production["services"]["redis"]
+    assert "localstack" not in production["services"]
+    assert "FORCE_HTTPS=true" in (COMMITTED / "production" / ".env").read_text()
+    assert "FORCE_HTTPS=false" in (COMMITTED / "staging" / ".env").read_text()

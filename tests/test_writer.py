@@ -11,7 +11,7 @@ import pytest
 from stagespec.errors import OutputError
 from stagespec.writer import MANIFEST, compare_tree, with_manifest, write_tree
 
-FILES = {"a.yml": b"a: 1\n", "sub/b.json": b"{}\n"}
+FILES = with_manifest({"a.yml": b"a: 1\n", "sub/b.json": b"{}\n"})
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -26,7 +26,7 @@ def test_write_creates_files_and_manifest(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_tree(out, FILES)
     tree = _tree(out)
-    assert tree == with_manifest(FILES)
+    assert tree == FILES
     for line in tree[MANIFEST].decode().splitlines():
         digest, name = line.split("  ")
         assert hashlib.sha256(tree[name]).hexdigest() == digest
@@ -36,7 +36,7 @@ def test_write_creates_files_and_manifest(tmp_path: Path) -> None:
 def test_rewrite_removes_files_no_longer_produced(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_tree(out, FILES)
-    write_tree(out, {"a.yml": b"a: 2\n"})
+    write_tree(out, with_manifest({"a.yml": b"a: 2\n"}))
     assert _tree(out) == with_manifest({"a.yml": b"a: 2\n"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -109,4 +109,4 @@ def test_compare_clean_and_each_drift(tmp_path: Path) -> None:
 
 def test_compare_missing_directory(tmp_path: Path) -> None:
     drift = compare_tree(tmp_path / "nothing", FILES)
-    assert sorted(drift.missing) == sorted([*FILES, MANIFEST])
+    assert sorted(drift.missing) == sorted(FILES)

@@ -12,6 +12,7 @@ from stagespec.loader import Document
 from stagespec.model.overlay import environment_document
 from stagespec.model.parse import parse_spec
 from stagespec.model.spec import Spec
+from stagespec.writer import with_manifest
 
 
 def source_name(path: Path) -> str:
@@ -58,20 +59,27 @@ def relative_dir(spec_path: Path, out: Path) -> str:
 
 
 def render_all(
-    doc: Document, spec_path: Path, out: Path, only: list[str] | None = None
+    doc: Document, spec_path: Path, out: Path, only: str | None = None
 ) -> dict[str, bytes]:
-    """Files for the chosen environments (all by default), under `<env>/` when there are any."""
+    """Every file for `out`: each environment in `<env>/` with its own manifest, or only one.
+
+    With `only`, `out` is that environment's own folder.
+    """
     source = source_name(spec_path)
     names = environments(doc)
     if not names:
         spec = environment_spec(doc, None)
-        return render_environment(spec, source, "default", relative_dir(spec_path, out))
-    files: dict[str, bytes] = {}
-    for name in only or names:
+        files = render_environment(spec, source, "default", relative_dir(spec_path, out))
+        return with_manifest(files)
+    if only is not None:  # one environment: its own folder, written on its own
+        spec = environment_spec(doc, only)
+        return with_manifest(render_environment(spec, source, only, relative_dir(spec_path, out)))
+    files = {}
+    for name in names:
         spec = environment_spec(doc, name)
         spec_dir = relative_dir(spec_path, out / name)
-        for path, content in render_environment(spec, source, name, spec_dir).items():
-            files[f"{name}/{path}"] = content
+        env_files = with_manifest(render_environment(spec, source, name, spec_dir))
+        files.update({f"{name}/{path}": content for path, content in env_files.items()})
     return files
 
 

@@ -125,37 +125,62 @@ def _report(results: list[Result]) -> None:
 
 
 @main.command()
-@click.argument("spec", required=False, type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(file_okay=False), help="Output directory.")
+@click.argument("specs", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), help="Output directory (one spec only).")
+@click.option("--env", "env", metavar="NAME", help="Build only this environment.")
+@click.option("--all-envs", is_flag=True, help="Build every environment (the default).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output is stale.")
-def build(spec: str | None, out: str | None, check: bool) -> None:
-    """Validate SPEC and generate every config file of the stack.
+def build(
+    specs: tuple[str, ...], out: str | None, env: str | None, all_envs: bool, check: bool
+) -> None:
+    """Validate SPEC files and generate every config file of their stacks.
 
-    Output goes to generated/<project>/ (or --out), replaced as a whole; nothing is
-    written when the spec has an error.
+    Output goes to generated/<project>/ (or --out), one folder per environment, replaced
+    as a whole; with --env NAME only generated/<project>/<NAME>/ is written. Nothing is
+    written when a spec has an error.
     """
-    from stagespec.build import dropped_dependencies, render_all
-    from stagespec.engine import validate_file
-    from stagespec.writer import compare_tree, write_tree
+    if env and all_envs:
+        raise click.UsageError("--env and --all-envs exclude each other")
+    paths = _spec_paths(specs)
+    if out and len(paths) > 1:
+        raise click.UsageError("--out takes one spec")
+    codes = [_build_one(path, Path(out) if out else None, env, check) for path in paths]
+    sys.exit(max(codes))
 
-    path = _spec_paths((spec,) if spec else ())[0]
+
+def _build_one(path: Path, out: Path | None, env: str | None, check: bool) -> int:
+    from stagespec.build import dropped_dependencies, environments, render_all
+    from stagespec.engine import validate_file
+
     result = validate_file(path)
     _report([result])
     if result.has_errors or result.document is None or result.spec is None:
         click.echo(f"{result.file}: not built, the spec has errors", err=True)
-        sys.exit(EXIT_USAGE if _unreadable(result) else EXIT_FINDINGS)
-    target = Path(out) if out else Path("generated") / result.spec.project
-    files = render_all(result.document, path, target)
+        return EXIT_USAGE if _unreadable(result) else EXIT_FINDINGS
+    if env is not None and env not in environments(result.document):
+        known = ", ".join(environments(result.document)) or "none"
+        raise click.UsageError(f"{result.file} has no environment {env!r} (it has: {known})")
+    target = out or Path("generated") / result.spec.project / (env or "")
+    files = render_all(result.document, path, target, only=env)
     for note in dropped_dependencies(result.document):
         click.echo(f"note: {note}", err=True)
     if check:
-        drift = compare_tree(target, files)
-        if drift.clean:
-            click.echo(f"{target}: up to date ({len(files) + 1} files)")
-            return
-        click.echo(drift.diff, nl=False)
         fix = f"stagespec build {path.as_posix()}" + (f" --out {out}" if out else "")
-        click.echo(f"{target} is stale; run `{fix}` to update it", err=True)
-        sys.exit(EXIT_FINDINGS)
+        return _check_output(target, files, (fix + f" --env {env}") if env else fix)
+    from stagespec.writer import write_tree
+
     write_tree(target, files)
-    click.echo(f"{target}: wrote {len(files) + 1} files from {result.file}")
+    click.echo(f"{target}: wrote {len(files)} files from {result.file}")
+    return EXIT_OK
+
+
+def _check_output(target: Path, files: dict[str, bytes], fix: str) -> int:
+    from stagespec.writer import compare_tree
+
+    drift = compare_tree(target, files)
+    if drift.clean:
+        click.echo(f"{target}: up to date ({len(files)} files)")
+        return EXIT_OK
+    click.echo(drift.diff, nl=False)
+    click.echo(f"{target} is stale; run `{fix}` to update it", err=True)
+    return EXIT_FINDINGS

@@ -35,9 +35,10 @@ def run_rules(
     spec: Spec,
     rules: Iterable[Rule] = RULES.values(),
     levels: Mapping[str, Severity] | None = None,
+    environment: str | None = None,
 ) -> list[Diagnostic]:
     """Run rules on a parsed spec; the severity comes from `levels`, else the rule's default."""
-    ctx = Context(doc=doc, spec=spec)
+    ctx = Context(doc=doc, spec=spec, environment=environment)
     found: list[Diagnostic] = []
     for rule in rules:
         severity = (levels or {}).get(rule.CODE, rule.SEVERITY)
@@ -70,12 +71,12 @@ def check_document(doc: Document) -> tuple[Spec | None, list[Diagnostic]]:
     seen = {(d.line, d.column, d.code, d.message) for d in diagnostics}
     environments = doc.data.get("environments")
     for name, overlay in environments.items() if isinstance(environments, dict) else ():
-        if not overlay or not isinstance(overlay, dict):
+        if overlay is not None and not isinstance(overlay, dict):
             continue
         env_doc = environment_document(doc, name)
         env_spec, env_diagnostics = parse_spec(env_doc)
         if env_spec is not None:
-            env_diagnostics += run_rules(env_doc, env_spec)
+            env_diagnostics += run_rules(env_doc, env_spec, environment=name)
         for d in env_diagnostics:
             if (d.line, d.column, d.code, d.message) not in seen:
                 seen.add((d.line, d.column, d.code, d.message))

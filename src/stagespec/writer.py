@@ -58,8 +58,7 @@ def _fill(root: Path, files: dict[str, bytes]) -> None:
 
 
 def write_tree(out: Path, files: dict[str, bytes]) -> None:
-    """Replace directory `out` with exactly `files` (plus the manifest)."""
-    files = with_manifest(files)
+    """Replace directory `out` with exactly `files` (manifests included by the caller)."""
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise OutputError(f"{out} exists and is not a directory")
     try:
@@ -117,7 +116,7 @@ def _existing(out: Path) -> dict[str, Path]:
 
 def compare_tree(out: Path, files: dict[str, bytes]) -> Drift:
     """Compare `out` with what would be written, without writing anything."""
-    expected = with_manifest(files)
+    expected = files
     existing = _existing(out)
     changed, missing, chunks = [], [], []
     for name in sorted(expected):

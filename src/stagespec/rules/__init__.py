@@ -13,6 +13,9 @@ from stagespec.rules import (
     healthcheck_missing,
     image_unpinned,
     port_conflict,
+    production_breaker_service,
+    production_https,
+    production_ports,
     references,
     secret_plaintext,
     secret_undefined,
@@ -37,6 +40,9 @@ _MODULES: tuple[Rule, ...] = (
     image_unpinned,
     healthcheck_missing,
     dependency_healthcheck,
+    production_ports,
+    production_https,
+    production_breaker_service,
 )
 
 RULES: dict[str, Rule] = {rule.CODE: rule for rule in _MODULES}

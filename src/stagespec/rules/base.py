@@ -21,12 +21,21 @@ class Finding:
     related: tuple[tuple[Path, str], ...] = ()
 
 
+PRODUCTION_NAMES = frozenset({"production", "prod"})
+
+
 @dataclass(frozen=True)
 class Context:
     """What a rule may look at: the document (for positions and raw text) and the model."""
 
     doc: Document
     spec: Spec
+    environment: str | None = None
+    """The environment being checked; None for the base spec."""
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment in PRODUCTION_NAMES
 
 
 class Rule(Protocol):

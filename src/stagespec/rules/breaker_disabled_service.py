@@ -4,6 +4,7 @@ A breaker's `service` names the service it guards. When that service has
 `enabled: false`, the breaker will open as soon as the dependency is called and the health
 score drops by the breaker's weight, which is usually a sign the stack is not what was
 meant (the reference stack's `s3` breaker guards the paused `localstack`, on purpose).
+In production this is an error instead, reported by `production-breaker-service`.
 
 Failing:
 
@@ -29,6 +30,8 @@ SEVERITY: Severity = "warning"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
+    if ctx.is_production:
+        return  # production-breaker-service reports it there, as an error
     breakers = ctx.spec.resilience.breakers if ctx.spec.resilience else {}
     for name, breaker in breakers.items():
         service = ctx.spec.services.get(breaker.service or "")
