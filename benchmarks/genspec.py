@@ -213,7 +213,11 @@ def generate(n: int) -> str:
 def main(argv: list[str]) -> None:
     if len(argv) != 1 or not argv[0].isdigit():
         sys.exit("usage: python benchmarks/genspec.py N > spec.yaml")
-    sys.stdout.write(generate(int(argv[0])))
+    try:
+        text = generate(int(argv[0]))
+    except ValueError as e:
+        sys.exit(str(e))
+    sys.stdout.write(text)
 
 
 if __name__ == "__main__":

@@ -110,12 +110,37 @@ def schema(output: str | None) -> None:
 
 
 @main.command(name="rules")
-def list_rules() -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown prints docs/rules.md.",
+)
+def list_rules(fmt: str) -> None:
     """List every rule with its code, name, default level and summary."""
+    from stagespec.ruledocs import rules_markdown
     from stagespec.rules import all_rules
 
+    if fmt == "markdown":
+        click.echo(rules_markdown(), nl=False)
+        return
     for rule in all_rules():
         click.echo(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
+
+
+@main.command()
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Print the documentation of RULE (a code such as SS201, or a name)."""
+    from stagespec.ruledocs import explain as explain_text
+    from stagespec.ruledocs import find_rule
+
+    found = find_rule(rule)
+    if found is None:
+        raise click.UsageError(f"no rule {rule!r}; `stagespec rules` lists them")
+    click.echo(explain_text(found), nl=False)
 
 
 def _report(results: list[Result]) -> None:

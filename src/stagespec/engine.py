@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING, Any
 
 from stagespec.diagnostics import Diagnostic, Related, Severity, at
 from stagespec.errors import SpecLoadError
@@ -15,6 +17,9 @@ from stagespec.model.spec import Spec
 from stagespec.rules import RULES, secret_plaintext
 from stagespec.rules.base import Context, Finding, Rule
 
+if TYPE_CHECKING:
+    from stagespec.config import Config
+
 
 @dataclass(frozen=True)
 class Result:
@@ -24,6 +29,7 @@ class Result:
     spec: Spec | None
     diagnostics: list[Diagnostic]
     document: Document | None = None
+    suppressed: list[Diagnostic] = field(default_factory=list)
 
     @property
     def has_errors(self) -> bool:
@@ -36,9 +42,10 @@ def run_rules(
     rules: Iterable[Rule] = RULES.values(),
     levels: Mapping[str, Severity] | None = None,
     environment: str | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Diagnostic]:
     """Run rules on a parsed spec; the severity comes from `levels`, else the rule's default."""
-    ctx = Context(doc=doc, spec=spec, environment=environment)
+    ctx = Context(doc=doc, spec=spec, environment=environment, options=options or {})
     found: list[Diagnostic] = []
     for rule in rules:
         severity = (levels or {}).get(rule.CODE, rule.SEVERITY)
@@ -60,13 +67,15 @@ def _diagnostics(
     return found
 
 
-def check_document(doc: Document) -> tuple[Spec | None, list[Diagnostic]]:
+def check_document(
+    doc: Document, options: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[Spec | None, list[Diagnostic]]:
     """Model and rules for the base spec, then for each environment with an overlay."""
     spec, diagnostics = parse_spec(doc)
     if spec is not None:
-        diagnostics += run_rules(doc, spec)
+        diagnostics += run_rules(doc, spec, options=options)
     else:  # a plain-text secret is reported even in a spec that does not parse
-        plaintext = secret_plaintext.check_data(doc)
+        plaintext = secret_plaintext.check_data(doc, (options or {}).get(secret_plaintext.CODE))
         diagnostics += _diagnostics(doc, secret_plaintext, secret_plaintext.SEVERITY, plaintext)
     seen = {(d.line, d.column, d.code, d.message) for d in diagnostics}
     environments = doc.data.get("environments")
@@ -76,7 +85,7 @@ def check_document(doc: Document) -> tuple[Spec | None, list[Diagnostic]]:
         env_doc = environment_document(doc, name)
         env_spec, env_diagnostics = parse_spec(env_doc)
         if env_spec is not None:
-            env_diagnostics += run_rules(env_doc, env_spec, environment=name)
+            env_diagnostics += run_rules(env_doc, env_spec, environment=name, options=options)
         for d in env_diagnostics:
             if (d.line, d.column, d.code, d.message) not in seen:
                 seen.add((d.line, d.column, d.code, d.message))
@@ -84,12 +93,36 @@ def check_document(doc: Document) -> tuple[Spec | None, list[Diagnostic]]:
     return spec, sorted(diagnostics)
 
 
-def validate_file(path: FsPath, display: str | None = None) -> Result:
-    """Load and check one spec file; never raises for bad input."""
+def validate_file(
+    path: FsPath,
+    display: str | None = None,
+    *,
+    config: Config | None = None,
+    suppress: bool = True,
+    today: date | None = None,
+) -> Result:
+    """Load and check one spec file; never raises for bad input.
+
+    Suppression comments apply first, then the configured levels, so that a suppression
+    of a rule that is off is not reported as unused.
+    """
     name = display or str(path)
     try:
         doc = load_path(path, name)
     except SpecLoadError as e:
         return Result(name, None, sorted(e.diagnostics))
-    spec, diagnostics = check_document(doc)
-    return Result(name, spec, diagnostics, doc)
+    spec, diagnostics = check_document(doc, config.options if config else None)
+    if "stagespec:" in doc.text:  # only then can there be a suppression comment
+        from stagespec import suppressions
+
+        names = {r.CODE: r.NAME for r in RULES.values()}
+        found = suppressions.parse(doc.text, doc.file)
+        outcome = suppressions.apply(
+            diagnostics, found, names, today or date.today(), enabled=suppress
+        )
+        diagnostics, suppressed = [*outcome.kept, *outcome.problems], outcome.suppressed
+    else:
+        suppressed = []
+    if config is not None:
+        diagnostics = config.apply_levels(diagnostics)
+    return Result(name, spec, sorted(diagnostics), doc, sorted(suppressed))

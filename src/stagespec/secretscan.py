@@ -48,6 +48,11 @@ class Finding:
     redacted: str
 
 
+# detect-secrets' default limits; lower under a key that names a secret.
+_B64_LIMIT, _HEX_LIMIT = 4.5, 3.0
+_B64_LIMIT_SENSITIVE, _HEX_LIMIT_SENSITIVE = 3.5, 2.5
+
+
 def redact(value: str) -> str:
     """Hide ``value``: first 4 and last 2 characters for 12+ chars, else nothing."""
     if len(value) < _REDACT_MIN_LEN:
@@ -55,14 +60,21 @@ def redact(value: str) -> str:
     return f"{value[:4]}{ELLIPSIS}{value[-2:]}"
 
 
-def scan(key: str | None, value: str) -> Finding | None:
+def scan(
+    key: str | None,
+    value: str,
+    *,
+    entropy_base64: float = _B64_LIMIT,
+    entropy_hex: float = _HEX_LIMIT,
+) -> Finding | None:
     """Return the most specific finding for a literal string `value` found under
-    mapping key `key` (None when in a list, e.g. a command argument)."""
+    mapping key `key` (None when in a list, e.g. a command argument). The entropy
+    thresholds are lowered by the defaults' margins under a sensitive key."""
     return (
         _token_finding(key, value)
         or _url_password_finding(value)
         or _sensitive_key_finding(key, value)
-        or _entropy_finding(key, value)
+        or _entropy_finding(key, value, entropy_base64, entropy_hex)
     )
 
 
@@ -403,8 +415,6 @@ def _is_non_secret_literal(value: str) -> bool:
 # Rule 4: high entropy
 # --------------------------------------------------------------------------- #
 
-_B64_LIMIT, _HEX_LIMIT = 4.5, 3.0
-_B64_LIMIT_SENSITIVE, _HEX_LIMIT_SENSITIVE = 3.5, 2.5
 _MIN_TOKEN_LEN = 20
 _WORDLIKE_CHUNK_LEN = 3.0
 
@@ -475,10 +485,12 @@ def _split_identifier(token: str) -> list[str]:
     return [token]
 
 
-def _entropy_finding(key: str | None, value: str) -> Finding | None:
-    sensitive = key is not None and _is_sensitive_key(key)
-    b64_limit = _B64_LIMIT_SENSITIVE if sensitive else _B64_LIMIT
-    hex_limit = _HEX_LIMIT_SENSITIVE if sensitive else _HEX_LIMIT
+def _entropy_finding(
+    key: str | None, value: str, b64_limit: float, hex_limit: float
+) -> Finding | None:
+    if key is not None and _is_sensitive_key(key):
+        b64_limit -= _B64_LIMIT - _B64_LIMIT_SENSITIVE
+        hex_limit -= _HEX_LIMIT - _HEX_LIMIT_SENSITIVE
     hash_key = key is not None and not _HASH_KEY_WORDS.isdisjoint(_key_words(key))
     for token in _entropy_candidates(value):
         if _HEX_RE.fullmatch(token):

@@ -48,6 +48,16 @@ def render(build: BuildInput) -> dict[str, bytes]:
     return {f"{checked_name(runtime.module, 'runtime.module')}.py": text.encode("utf-8")}
 
 
+def exported_metrics(build: BuildInput) -> list[str]:
+    """The metric names the runtime module defines (`METRIC_*`), in `metrics.ALL` order.
+
+    None when the spec has no `runtime`: then no module is rendered to export them.
+    """
+    if build.spec.runtime is None:
+        return []
+    return list(metrics.ALL)
+
+
 @functools.cache
 def _template() -> jinja2.Template:
     # Imported here, not at the top: every CLI start would pay for jinja2 otherwise.

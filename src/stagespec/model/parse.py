@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from stagespec.diagnostics import Diagnostic, at
 from stagespec.loader import Document, Path
 from stagespec.model.spec import Spec
+from stagespec.model.validator import validate_spec
 
 
 def parse_spec(
@@ -21,7 +22,7 @@ def parse_spec(
     data = doc.data if data is None else data
     data = {k: v for k, v in data.items() if not k.startswith("x-")}
     try:
-        return Spec.model_validate(data), []
+        return validate_spec(data), []
     except ValidationError as e:
         diagnostics = {_diagnostic(doc, data, err) for err in e.errors(include_url=False)}
         return None, sorted(diagnostics)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    PlainValidator,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import CoreSchema, core_schema
 
 from stagespec.model.values import (
     DurationT,
@@ -23,7 +33,11 @@ from stagespec.model.values import (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Building the models' schemas takes longer than a whole `validate` should, so it waits
+    # for first use, and `validate` never needs it (see model/validator.py). An instance of
+    # a model not built yet dumps with `model_dump()` (which builds it), but pydantic-core
+    # cannot serialize it as a value of type Any (pydantic issue 13647).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class SecretRef(_Model):
@@ -45,17 +59,42 @@ class SecretSource(_Model):
         return self
 
 
-def _env_value(value: Any) -> Any:
+def _env_value(value: Any, secret_ref: ValidatorFunctionWrapHandler) -> Any:
     if isinstance(value, dict):
-        return SecretRef.model_validate(value)
+        return secret_ref(value)
     if isinstance(value, str | int | bool | Decimal) or value is None:
         return value
     raise ValueError("an environment value is a string, number, boolean or {secret: name}")
 
 
+def _serialize(value: Any, serializer: core_schema.SerializerFunctionWrapHandler) -> Any:
+    return serializer(value)
+
+
+class _SecretOrScalar:
+    """Validates an environment value with `_env_value`, a mapping as a SecretRef.
+
+    A wrap validator around SecretRef's schema rather than a plain validator that calls
+    `SecretRef.model_validate`: the spec's validator is then one schema, with no model
+    building its own validator when the first `{secret: ...}` comes along.
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        declared = handler(source)  # serialized as the union it is, as PlainValidator does
+        return core_schema.no_info_wrap_validator_function(
+            _env_value,
+            handler.generate_schema(SecretRef),
+            serialization=core_schema.wrap_serializer_function_ser_schema(
+                _serialize, schema=declared
+            ),
+        )
+
+
 EnvValue = Annotated[
     "SecretRef | str | int | bool | Decimal | None",
-    PlainValidator(_env_value),
+    _SecretOrScalar(),
     WithJsonSchema(
         {
             "anyOf": [
@@ -210,8 +249,9 @@ class Logging(_Model):
 class Runtime(_Model):
     service: ServiceName
     module: Identifier
-    security: Security = Security()
-    logging: Logging = Logging()
+    # Constructed, not validated: validating would build both models when spec.py is imported.
+    security: Security = Security.model_construct()
+    logging: Logging = Logging.model_construct()
 
 
 class Spec(_Model):

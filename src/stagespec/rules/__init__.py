@@ -6,17 +6,21 @@ from dataclasses import dataclass
 
 from stagespec.diagnostics import Severity
 from stagespec.rules import (
+    alert_target,
     breaker_disabled_service,
     breaker_weights,
     dependency_cycle,
     dependency_healthcheck,
     healthcheck_missing,
+    healthcheck_tool,
     image_unpinned,
+    metric_exported,
     port_conflict,
     production_breaker_service,
     production_https,
     production_ports,
     references,
+    scrape_port,
     secret_plaintext,
     secret_undefined,
     secret_unused,
@@ -43,6 +47,10 @@ _MODULES: tuple[Rule, ...] = (
     production_ports,
     production_https,
     production_breaker_service,
+    metric_exported,
+    scrape_port,
+    healthcheck_tool,
+    alert_target,
 )
 
 RULES: dict[str, Rule] = {rule.CODE: rule for rule in _MODULES}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from stagespec.diagnostics import Severity
 from stagespec.loader import Document, Path
@@ -32,6 +32,11 @@ class Context:
     spec: Spec
     environment: str | None = None
     """The environment being checked; None for the base spec."""
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Rule options from the configuration, by rule code."""
+
+    def options_for(self, code: str) -> Mapping[str, Any]:
+        return self.options.get(code, {})
 
     @property
     def is_production(self) -> bool:

@@ -15,52 +15,171 @@ class CoreCheck:
     DOC: str
 
 
+_SUPPRESSION_INVALID = """\
+A suppression comment is well formed, names known rules and gives a reason.
+
+`# stagespec: ignore[CODE-or-name, ...] reason="..."` after a finding, or on its own line
+above it, accepts that finding; `until=YYYY-MM-DD` makes it lapse after that date.
+`# stagespec: ignore-file[...]` accepts the findings of the whole file wherever it stands;
+put it at the top, under the header comments. A suppression with bad syntax, a bad date,
+an unknown rule or no reason suppresses nothing. The checks of loading and the model
+(SS001-SS022) cannot be suppressed. It is an error: a suppression that does not do what its
+author meant is a mistake in the file, like a syntax error.
+
+Failing:
+
+    services:
+      redis:
+        image: redis  # stagespec: ignore[SS402]
+
+Fixed:
+
+    services:
+      redis:
+        image: redis  # stagespec: ignore[SS402] reason="the platform team pins it"
+"""
+
+_SUPPRESSION_EXPIRED = """\
+A suppression with `until=` is not past its date (the date itself still counts).
+
+An expired suppression suppresses nothing: its findings are reported again at their own
+level, and this warning says why they came back. It is a warning so that an expired waiver
+of a warning does not fail a build that the warning itself would not fail;
+`extends: strict` or `SS021: error` in `.stagespec.yaml` makes it an error.
+
+Failing:
+
+    # stagespec: ignore[SS402] reason="until 7.4 is approved" until=2024-03-31
+    image: redis
+
+Fixed: pin the image and remove the suppression, or renew the date if the reason holds.
+
+    image: redis:7.4-alpine
+"""
+
+_SUPPRESSION_UNUSED = """\
+Every rule a suppression names has a finding to suppress.
+
+A suppression left behind after its finding was fixed would silently hide the next,
+unrelated finding on that line. Remove it, or set `SS022: off` in `.stagespec.yaml`.
+
+Failing:
+
+    image: redis:7-alpine  # stagespec: ignore[SS402] reason="was unpinned"
+
+Fixed:
+
+    image: redis:7-alpine
+"""
+
+
+_YAML_SYNTAX = """The file is valid YAML and keys are plain names.
+
+Failing:
+
+    services:
+      api: {image: "api:1.0"
+
+Fixed: close the flow mapping: `api: {image: "api:1.0"}`.
+"""
+
+_DUPLICATE_KEY = """A mapping has each key once.
+
+YAML parsers silently keep one of two duplicates; stagespec reports both positions.
+
+Failing:
+
+    services:
+      api: {image: api:1.0}
+      api: {image: api:2.0}
+
+Fixed: keep one `api:` entry, or rename the second service.
+"""
+
+_UNSUPPORTED_TAG = """Only plain YAML values are allowed.
+
+Tags such as `!!python/object/apply` or custom `!tags` are refused without being
+constructed, so a spec can never run code.
+
+Failing:
+
+    project: !!python/object/apply:os.system [ls]
+
+Fixed: `project: demo`.
+"""
+
+_YAML_LIMIT = """Aliases and nesting stay within bounds.
+
+Anchors and aliases may not expand to more than 20,000 nodes (a 'billion laughs'
+document is refused at once), nesting may not go deeper than 64 levels, and numbers may
+not have more than 400 digits.
+
+Failing:
+
+    x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+    x-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+    x-c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]   # ... and so on, nine levels deep
+
+Fixed: write the values out, or share a small anchor a few times only.
+"""
+
+_UNREADABLE_FILE = """The spec file exists, is UTF-8 text, is not empty and is at most 8 MiB.
+
+Failing: an empty `stack.yaml`, a binary or UTF-16 file, or a control character in the
+text.
+
+Fixed: save the spec as UTF-8 text starting with `stagespec: 1`.
+"""
+
+_NOT_A_MAPPING = """The top level of a spec is a mapping.
+
+Failing:
+
+    - stagespec: 1
+    - project: demo
+
+Fixed:
+
+    stagespec: 1
+    project: demo
+"""
+
+_SCHEMA = """Every value has the type and form the spec model requires.
+
+See `schemas/stack.schema.json` (`stagespec schema` prints it).
+
+Failing:
+
+    services:
+      api: {image: api:1.0, ports: ["http"]}
+
+Fixed: `ports: ["8080:80"]`.
+"""
+
+_UNKNOWN_KEY = """Every key is one the spec model knows; a misspelt key gets a did-you-mean.
+
+Failing:
+
+    services:
+      api: {image: api:1.0, healthchek: {test: [CMD, ping]}}
+
+Fixed: `healthcheck: {test: [CMD, ping]}`.
+"""
+
+
 CORE_CHECKS: dict[str, CoreCheck] = {
     c.CODE: c
     for c in (
-        CoreCheck(
-            "SS001", "yaml-syntax", "error", "The file is valid YAML and keys are plain names."
-        ),
-        CoreCheck(
-            "SS002",
-            "duplicate-key",
-            "error",
-            "A mapping has each key once. YAML parsers silently keep one of two duplicates; "
-            "stagespec reports both positions.",
-        ),
-        CoreCheck(
-            "SS003",
-            "unsupported-tag",
-            "error",
-            "Only plain YAML values are allowed. Tags such as `!!python/object/apply` or custom "
-            "`!tags` are refused without being constructed.",
-        ),
-        CoreCheck(
-            "SS004",
-            "yaml-limit",
-            "error",
-            "Anchors and aliases may not expand to more than 20,000 nodes (a 'billion laughs' "
-            "document is refused at once), and nesting may not go deeper than 64 levels.",
-        ),
-        CoreCheck(
-            "SS005",
-            "unreadable-file",
-            "error",
-            "The spec file exists, is UTF-8 text, is not empty and is at most 8 MiB.",
-        ),
-        CoreCheck("SS006", "not-a-mapping", "error", "The top level of a spec is a mapping."),
-        CoreCheck(
-            "SS010",
-            "schema",
-            "error",
-            "Every value has the type and form the spec model requires (see "
-            "`schemas/stack.schema.json`).",
-        ),
-        CoreCheck(
-            "SS011",
-            "unknown-key",
-            "error",
-            "Every key is one the spec model knows; a misspelt key gets a did-you-mean.",
-        ),
+        CoreCheck("SS001", "yaml-syntax", "error", _YAML_SYNTAX),
+        CoreCheck("SS002", "duplicate-key", "error", _DUPLICATE_KEY),
+        CoreCheck("SS003", "unsupported-tag", "error", _UNSUPPORTED_TAG),
+        CoreCheck("SS004", "yaml-limit", "error", _YAML_LIMIT),
+        CoreCheck("SS005", "unreadable-file", "error", _UNREADABLE_FILE),
+        CoreCheck("SS006", "not-a-mapping", "error", _NOT_A_MAPPING),
+        CoreCheck("SS010", "schema", "error", _SCHEMA),
+        CoreCheck("SS011", "unknown-key", "error", _UNKNOWN_KEY),
+        CoreCheck("SS020", "suppression-invalid", "error", _SUPPRESSION_INVALID),
+        CoreCheck("SS021", "suppression-expired", "warning", _SUPPRESSION_EXPIRED),
+        CoreCheck("SS022", "suppression-unused", "warning", _SUPPRESSION_UNUSED),
     )
 }

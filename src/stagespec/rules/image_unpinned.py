@@ -10,10 +10,14 @@ Failing:
       redis: {image: redis}
 
 Fixed: `image: redis:7-alpine`.
+
+Option `allow`: a list of image names (without a tag) or fnmatch patterns such as
+`localhost:5000/*` that may stay unpinned.
 """
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity
@@ -33,6 +37,12 @@ def _unpinned(image: str) -> bool:
     return tag == "latest"
 
 
+def _allowed(image: str, patterns: list[str]) -> bool:
+    """Option `allow`: image names (without tag) or fnmatch patterns left unpinned."""
+    name = image.split("@", 1)[0].rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(image, p) for p in patterns)
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     images = [(("services", n, "image"), s.image) for n, s in ctx.spec.services.items()]
     monitoring = ctx.spec.monitoring
@@ -40,8 +50,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         images.append((("monitoring", "prometheus", "image"), monitoring.prometheus.image))
     if monitoring and monitoring.grafana:
         images.append((("monitoring", "grafana", "image"), monitoring.grafana.image))
+    allowed = list(ctx.options_for(CODE).get("allow", []))
     for path, image in images:
-        if image is not None and _unpinned(image):
+        if image is not None and _unpinned(image) and not _allowed(image, allowed):
             yield Finding(
                 path, f"image {image!r} is not pinned: give it a version tag other than latest"
             )

@@ -26,7 +26,7 @@ Fixed: declare the secret and refer to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -67,13 +67,17 @@ def _flag(previous: Any) -> str | None:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    return check_data(ctx.doc)
+    return check_data(ctx.doc, ctx.options_for(CODE))
 
 
-def check_data(doc: Document) -> Iterator[Finding]:
-    """Scan the raw document; it needs no model, so it runs even when the schema fails."""
+def check_data(doc: Document, options: Mapping[str, Any] | None = None) -> Iterator[Finding]:
+    """Scan the raw document; it needs no model, so it runs even when the schema fails.
+
+    Options: `entropy_base64` and `entropy_hex`, the entropy limits (4.5 and 3.0).
+    """
+    limits = {k: float(v) for k, v in (options or {}).items() if k.startswith("entropy_")}
     for path, key, value in _strings(doc.data, (), None):
-        finding = scan(key, value)
+        finding = scan(key, value, **limits)
         if finding is not None:
             where = ".".join(str(p) for p in path)
             yield Finding(

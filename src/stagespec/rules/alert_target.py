@@ -1,0 +1,110 @@
+"""Every generated alert links to a breaker or service that runs.
+
+Each alert says what it is about in a label: `breaker` for the breaker alerts, `service`
+for the degradation and scrape-target alerts. That label is what routes the alert and
+what the person on call looks for. The breakers run inside the service that imports the
+runtime module (`runtime.service`), and the degradation alerts name that service. So when
+that service is disabled, these alerts query metrics that nothing exports (they can never
+fire), and their labels point at something that is not running.
+
+Other links are checked elsewhere or cannot break. A breaker's `service:` that is not
+declared is reported by `unresolved-reference` (SS101). One that is disabled is reported
+by `breaker-disabled-service` (SS204), or by `production-breaker-service` (SS407) in
+production. Scrape-target alerts exist only for enabled services with `metrics:`.
+
+Failing (the service that runs the breakers is paused):
+
+    services:
+      dashboard: {build: ., enabled: false, metrics: {port: 8080}}
+    monitoring:
+      prometheus: {image: prom/prometheus:v2.54.1}
+    resilience:
+      breakers:
+        openai: {weight: 1, failure_threshold: 5, recovery_timeout: 30s}
+    runtime: {service: dashboard, module: app_runtime}
+
+Fixed: enable `dashboard`, or point `runtime.service` at the service that imports the
+runtime module and runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from stagespec.diagnostics import Severity
+from stagespec.loader import Path
+from stagespec.model.spec import Prometheus, Spec
+from stagespec.rules.base import Context, Finding
+
+if TYPE_CHECKING:
+    from stagespec.emitters.prometheus_alerts import Alert
+
+CODE = "SS504"
+NAME = "alert-target"
+SEVERITY: Severity = "error"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    prometheus = spec.monitoring.prometheus if spec.monitoring else None
+    host = spec.services.get(spec.runtime.service) if spec.runtime else None
+    if prometheus is None or host is None or host.enabled:
+        # Alerts link to the runtime's service, its breakers, and scraped (so enabled)
+        # services: only a disabled runtime service can leave one dangling. This skips the
+        # emitters' import (~30 ms) on every validate of a healthy spec;
+        # tests/rules/test_alert_target.py pins that premise against the emitters.
+        return
+    yield from _dangling(spec, prometheus)
+
+
+def _dangling(spec: Spec, prometheus: Prometheus) -> Iterator[Finding]:
+    # Imported here, not at the top: the emitters package costs ~30 ms to import.
+    from stagespec.emitters.prometheus_alerts import alerts
+
+    by_target: dict[str, list[str]] = {}
+    for alert in alerts(spec, prometheus):
+        target = _dead_target(spec, alert)
+        if target is not None:
+            by_target.setdefault(target, []).append(alert.name)
+    for target, names in by_target.items():
+        path, what = _where(spec, target)
+        many = len(names) > 1
+        subject = f"alerts {', '.join(names)} link" if many else f"alert {names[0]} links"
+        yield Finding(
+            path,
+            f"{subject} to {what}: such an alert never fires, and its label sends whoever "
+            "is on call to something that is not running",
+        )
+
+
+def _service_of(spec: Spec, alert: Alert) -> str | None:
+    """The service an alert is about: its `service` label, or the one running its breaker."""
+    if "breaker" in alert.labels:
+        return spec.runtime.service if spec.runtime else None
+    return alert.labels.get("service")
+
+
+def _dead_target(spec: Spec, alert: Alert) -> str | None:
+    """What an alert links to that does not run ("breaker:x" or a service name), else None."""
+    breaker = alert.labels.get("breaker")
+    breakers = spec.resilience.breakers if spec.resilience else {}
+    if breaker is not None and breaker not in breakers:
+        return f"breaker:{breaker}"
+    service = _service_of(spec, alert)
+    target = spec.services.get(service) if service is not None else None
+    if service is not None and (target is None or not target.enabled):
+        return service
+    return None
+
+
+def _where(spec: Spec, target: str) -> tuple[Path, str]:
+    """Where to report a dead link, and how to name what it links to."""
+    if target.startswith("breaker:"):
+        name = target.removeprefix("breaker:")
+        return ("monitoring", "prometheus"), f"breaker {name!r}, which is not declared"
+    state = "disabled" if target in spec.services else "not declared"
+    if spec.runtime is not None and target == spec.runtime.service:
+        what = f"{target!r} (runtime.service, which runs the breakers), and it is {state}"
+        return ("runtime", "service"), what
+    return ("services", target), f"service {target!r}, which is {state}"

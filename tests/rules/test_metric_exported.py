@@ -1,0 +1,67 @@
+"""Tests for metric-exported (SS501) beyond its cases: the premises of its fast path.
+
+The rule skips the emitters when the runtime's service is enabled and scraped, because the
+runtime module then exports everything the emitters can query. These tests hold the
+emitters to that, on every spec of the cases, so the shortcut cannot go stale silently.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from stagespec import metrics
+from stagespec.emitters import grafana, prometheus, runtime
+from stagespec.emitters.base import BuildInput
+from stagespec.engine import validate_file
+from stagespec.model.spec import Spec
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+REFERENCE = ROOT / "specs" / "inventario-retail" / "stack.yaml"
+
+
+def _reference() -> Spec:
+    spec = validate_file(REFERENCE).spec
+    assert spec is not None
+    return spec
+
+
+def test_exported_metrics_are_the_metric_constants_of_the_rendered_module() -> None:
+    build = BuildInput(spec=_reference(), source="stack.yaml")
+    [source] = runtime.render(build).values()
+    defined = [
+        ast.literal_eval(node.value)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and node.target.id.startswith("METRIC_")
+        and node.value is not None
+    ]
+    assert runtime.exported_metrics(build) == [m for m in metrics.ALL if m in defined]
+    assert sorted(defined) == sorted(runtime.exported_metrics(build))
+
+
+def test_without_runtime_nothing_is_exported() -> None:
+    spec = _reference().model_copy(update={"runtime": None})
+    assert runtime.exported_metrics(BuildInput(spec=spec, source="stack.yaml")) == []
+
+
+def test_with_a_runtime_everything_queried_is_exported(corpus_spec: Spec) -> None:
+    build = BuildInput(spec=corpus_spec, source="stack.yaml")
+    queried = {*prometheus.queried_metrics(build), *grafana.queried_metrics(build)}
+    if corpus_spec.runtime is not None:
+        assert queried <= set(runtime.exported_metrics(build))
+
+
+def test_validating_the_reference_stack_does_not_import_the_emitters() -> None:
+    code = (
+        "import sys; from pathlib import Path; from stagespec.engine import validate_file; "
+        f"validate_file(Path({str(REFERENCE)!r})); "
+        "print(sorted(m for m in sys.modules if m.startswith('stagespec.emitters')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
