@@ -6,7 +6,7 @@ that `--help`, `--version` and `validate` start fast.
 
 from __future__ import annotations
 
-import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -16,6 +16,7 @@ import click
 from stagespec import __version__
 
 if TYPE_CHECKING:
+    from stagespec.config import Config
     from stagespec.engine import Result
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -63,37 +64,109 @@ def main() -> None:
     """Validate a stack.yaml and compile it into every config file of the stack."""
 
 
+FORMAT_NAMES = ("text", "json", "github", "sarif", "junit")
+
+
 @main.command()
 @click.argument("specs", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    type=click.Choice(FORMAT_NAMES),
+    help="Output format [default: text; github when GITHUB_ACTIONS=true].",
 )
-def validate(specs: tuple[str, ...], fmt: Literal["text", "json"]) -> None:
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write FORMAT to FILE (repeatable), e.g. sarif=stagespec.sarif.",
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that fails the run.",
+)
+@click.option("--strict", is_flag=True, help="Same as --fail-on warning.")
+@click.option("--no-suppressions", is_flag=True, help="Ignore every suppression comment.")
+def validate(
+    specs: tuple[str, ...],
+    fmt: str | None,
+    outputs: tuple[str, ...],
+    config_path: str | None,
+    fail_on: str,
+    strict: bool,
+    no_suppressions: bool,
+) -> None:
     """Check SPEC files (default: ./stack.yaml) and report every problem at once."""
     from stagespec.engine import validate_file
 
-    results = [validate_file(path) for path in _spec_paths(specs)]
-    diagnostics = sorted(d for r in results for d in r.diagnostics)
-    if fmt == "json":
-        payload = {
-            "version": 1,
-            "files": [r.file for r in results],
-            "diagnostics": [d.to_dict() for d in diagnostics],
-            "summary": _summary(results),
-        }
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    writes = [_parse_output(o) for o in outputs]
+    chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    threshold: Literal["error", "warning"] = "warning" if strict else fail_on  # type: ignore[assignment]
+    results = [
+        validate_file(path, config=_config_for(path, config_path), suppress=not no_suppressions)
+        for path in _spec_paths(specs)
+    ]
+    if chosen == "text" and not writes and not any(r.suppressed for r in results):
+        _print_text(results)  # the common path stays free of the reporters' imports
     else:
-        for d in diagnostics:
-            click.echo(d.format())
-        click.echo(_summary(results), err=True)
+        _print_report(results, chosen, writes, threshold)
     if any(_unreadable(r) for r in results):
         sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_FINDINGS if any(r.has_errors for r in results) else EXIT_OK)
+    failing = {"error"} if threshold == "error" else {"error", "warning"}
+    found = any(d.severity in failing for r in results for d in r.diagnostics)
+    sys.exit(EXIT_FINDINGS if found else EXIT_OK)
+
+
+def _parse_output(option: str) -> tuple[str, Path]:
+    fmt, sep, file = option.partition("=")
+    if not sep or fmt not in FORMAT_NAMES or not file:
+        raise click.BadParameter(f"{option!r}: write FORMAT=FILE", param_hint="--output")
+    return fmt, Path(file)
+
+
+def _config_for(spec: Path, explicit: str | None) -> Config | None:
+    from stagespec.config import find_config, load_config
+
+    found = Path(explicit) if explicit else find_config(spec)
+    return load_config(found) if found else None
+
+
+def _print_text(results: list[Result]) -> None:
+    for d in sorted(d for r in results for d in r.diagnostics):
+        click.echo(d.format())
+    click.echo(_summary(results), err=True)
+
+
+def _print_report(
+    results: list[Result],
+    fmt: str,
+    writes: list[tuple[str, Path]],
+    fail_on: Literal["error", "warning"],
+) -> None:
+    from stagespec.reporters import render, report_for
+    from stagespec.reporters.base import summary_line
+
+    suppressed = sum(len(r.suppressed) for r in results)
+    report = report_for(results, tool_version=__version__, suppressed=suppressed)
+    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    text = render(fmt, report, color=color, fail_on=fail_on)
+    if fmt == "text":  # the summary goes to stderr, as on the plain path
+        text = "".join(text.splitlines(keepends=True)[:-1])
+        click.echo(text, nl=False)
+        click.echo(summary_line(report), err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    for out_fmt, file in writes:
+        try:
+            with open(file, "w", encoding="utf-8", newline="") as handle:
+                handle.write(render(out_fmt, report, fail_on=fail_on))
+        except OSError as e:
+            raise click.FileError(str(file), hint=e.strerror) from e
 
 
 @main.command()
