@@ -18,6 +18,7 @@ A finding never carries the value itself: only a redacted form of it.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
@@ -60,6 +61,7 @@ def redact(value: str) -> str:
     return f"{value[:4]}{ELLIPSIS}{value[-2:]}"
 
 
+@functools.lru_cache(maxsize=4096)
 def scan(
     key: str | None,
     value: str,

@@ -38,11 +38,11 @@ def escape(data: object) -> object:
     return data
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.CSafeDumper):  # libyaml's emitter: same output, much faster
     pass
 
 
-def _quoted(dumper: yaml.SafeDumper, data: Quoted) -> yaml.ScalarNode:
+def _quoted(dumper: yaml.CSafeDumper, data: Quoted) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style='"')
 
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from stagespec import metrics
-from stagespec.emitters.base import BuildInput, header
+from stagespec.emitters.base import BuildInput, dump_yaml
 from stagespec.emitters.grafana_dashboard import dashboard, panels
 from stagespec.emitters.prometheus import url as prometheus_url
 from stagespec.emitters.prometheus_promql import expr_names
@@ -137,7 +135,4 @@ def providers(spec: Spec) -> dict[str, Any]:
 
 
 def _yaml(build: BuildInput, data: dict[str, Any]) -> bytes:
-    text = yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
-    )
-    return (header(build) + text).encode()
+    return dump_yaml(build, data)

@@ -10,10 +10,8 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-import yaml
-
 from stagespec import metrics
-from stagespec.emitters.base import BuildInput, header
+from stagespec.emitters.base import BuildInput, dump_yaml
 from stagespec.emitters.prometheus_alerts import (
     Alert,
     alerts,
@@ -131,7 +129,4 @@ def _prometheus(build: BuildInput) -> Prometheus | None:
 
 
 def _yaml(build: BuildInput, data: dict[str, Any]) -> bytes:
-    text = yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
-    )
-    return (header(build) + text).encode()
+    return dump_yaml(build, data)

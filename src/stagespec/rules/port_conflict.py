@@ -40,11 +40,12 @@ def _published(ctx: Context) -> Iterator[tuple[Path, str, int, str]]:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    taken: list[tuple[Path, str, int, str]] = []
+    # Grouped by port and protocol, so a stack of thousands of services stays linear.
+    taken: dict[tuple[int, str], list[tuple[Path, str]]] = {}
     for path, ip, port, protocol in _published(ctx):
-        for other, other_ip, other_port, other_protocol in taken:
-            same_address = ip == other_ip or ip in _ANY or other_ip in _ANY
-            if port == other_port and protocol == other_protocol and same_address:
+        earlier = taken.setdefault((port, protocol), [])
+        for other, other_ip in earlier:
+            if ip == other_ip or ip in _ANY or other_ip in _ANY:
                 where = ".".join(str(p) for p in other[:2])
                 yield Finding(
                     path,
@@ -52,4 +53,4 @@ def check(ctx: Context) -> Iterator[Finding]:
                     related=((other, "first published here"),),
                 )
                 break
-        taken.append((path, ip, port, protocol))
+        earlier.append((path, ip))
