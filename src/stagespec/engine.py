@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -16,6 +17,8 @@ from stagespec.model.parse import parse_spec
 from stagespec.model.spec import Spec
 from stagespec.rules import RULES, secret_plaintext
 from stagespec.rules.base import Context, Finding, Rule
+
+_SUPPRESSION_MARK = re.compile(r"#\s*stagespec:")
 
 if TYPE_CHECKING:
     from stagespec.config import Config
@@ -112,7 +115,7 @@ def validate_file(
     except SpecLoadError as e:
         return Result(name, None, sorted(e.diagnostics))
     spec, diagnostics = check_document(doc, config.options if config else None)
-    if "stagespec:" in doc.text:  # only then can there be a suppression comment
+    if _SUPPRESSION_MARK.search(doc.text):  # only then can there be a suppression comment
         from stagespec import suppressions
 
         names = {r.CODE: r.NAME for r in RULES.values()}
