@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import tool
+
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE.parent / "src"  # the checkout this script sits in, whatever is pip-installed
 DOCKER_COMPOSE = "/usr/bin/docker-compose"
@@ -63,15 +65,6 @@ class Row:
         wall = self.seconds("build") / self.seconds("docker-compose")
         cpu = statistics.median(s.cpu for s in build) / statistics.median(s.cpu for s in compose)
         return wall, cpu
-
-
-def _tool(name: str) -> str:
-    """The console script beside this interpreter, so every Python tool starts the same way."""
-    beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.exists() else shutil.which(name)
-    if found is None:
-        sys.exit(f"{name} is not installed (pip install -e '.[test]')")
-    return found
 
 
 def child_env(pycache: Path) -> dict[str, str]:
@@ -117,7 +110,7 @@ def _compose_env(compose: Path, env: dict[str, str]) -> dict[str, str]:
 
 def commands(work: Path, env: dict[str, str]) -> dict[str, tuple[list[str], dict[str, str]]]:
     """The four measured commands with their environments, in the order each round runs them."""
-    stagespec = _tool("stagespec")
+    stagespec = tool("stagespec")
     ours = env | {"PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE), env.get("PYTHONPATH")]))}
     build = [stagespec, "build", "spec.yaml", "--out", "out"]
     run(build, work, ours)  # once first: the other tools need its output to exist
@@ -130,7 +123,7 @@ def commands(work: Path, env: dict[str, str]) -> dict[str, tuple[list[str], dict
             _compose_env(work / compose, env),
         ),
         "check-jsonschema": (
-            [_tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", compose],
+            [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", compose],
             env,
         ),
     }
@@ -172,9 +165,9 @@ def header(rounds: int, load: tuple[float, float]) -> str:
     """Date, machine, load and tool versions, as lines above the table."""
     versions = ", ".join(
         [
-            _version([_tool("stagespec"), "--version"]),
+            _version([tool("stagespec"), "--version"]),
             "docker-compose " + _version([DOCKER_COMPOSE, "version", "--short"]),
-            _version([_tool("check-jsonschema"), "--version"]),
+            _version([tool("check-jsonschema"), "--version"]),
         ]
     )
     return (

@@ -27,17 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import tool
+
 ROOT = Path(__file__).resolve().parent.parent
 Samples = list[tuple[float, float]]  # (wall, CPU) seconds of each round
-
-
-def _tool(name: str) -> str:
-    """The console script beside this interpreter, so both tools start the same way."""
-    beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.exists() else shutil.which(name)
-    if found is None:
-        sys.exit(f"{name} is not installed (pip install -e '.[test]')")
-    return found
 
 
 def _env(pycache: str | None, source: Path | None = None) -> dict[str, str]:
@@ -77,11 +70,11 @@ def main() -> None:
     pycache = None if args.no_bytecode_cache else tempfile.mkdtemp(prefix="validate-speed-")
     commands = {
         "stagespec validate": (
-            [_tool("stagespec"), "validate", args.spec],
+            [tool("stagespec"), "validate", args.spec],
             _env(pycache, ROOT / "src"),
         ),
         "check-jsonschema": (
-            [_tool("check-jsonschema"), "--schemafile", "schemas/stack.schema.json", args.spec],
+            [tool("check-jsonschema"), "--schemafile", "schemas/stack.schema.json", args.spec],
             _env(pycache),
         ),
     }

@@ -38,7 +38,7 @@ from stagespec.model.spec import (
     Volume,
 )
 from stagespec.revision import spec_at_revision as spec_at_revision  # the CLI's --git
-from stagespec.writer import MANIFEST, _diff
+from stagespec.writer import MANIFEST, unified_diff
 
 _HIDDEN = frozenset({"environment", "environments", "command", "test"})
 """Keys whose values are never shown: they may hold secrets or URLs with passwords."""
@@ -365,7 +365,9 @@ def generated_diff(old_files: dict[str, bytes], new_files: dict[str, bytes]) -> 
         if new is None:
             chunks.append(f"removed: {name} (the new spec no longer produces it)\n")
         else:
-            chunks.append(_diff(name, old or b"", new, name if old is not None else "(absent)"))
+            chunks.append(
+                unified_diff(name, old or b"", new, name if old is not None else "(absent)")
+            )
     return "".join(chunks)
 
 

@@ -123,18 +123,19 @@ def compare_tree(out: Path, files: dict[str, bytes]) -> Drift:
         path = existing.get(name)
         if path is None or path.is_symlink():
             missing.append(name)
-            chunks.append(_diff(name, b"", expected[name], "(missing)"))
+            chunks.append(unified_diff(name, b"", expected[name], "(missing)"))
             continue
         actual = path.read_bytes()
         if actual != expected[name]:
             changed.append(name)
-            chunks.append(_diff(name, actual, expected[name], name))
+            chunks.append(unified_diff(name, actual, expected[name], name))
     stale = [name for name in existing if name not in expected]
     chunks += [f"stale file (the spec no longer produces it): {name}\n" for name in stale]
     return Drift(changed, missing, stale, "".join(chunks))
 
 
-def _diff(name: str, actual: bytes, expected: bytes, label: str) -> str:
+def unified_diff(name: str, actual: bytes, expected: bytes, label: str) -> str:
+    """A unified diff of one file: `label` for the old side, `name` for the generated one."""
     old = actual.decode("utf-8", "replace").splitlines(keepends=True)
     new = expected.decode("utf-8", "replace").splitlines(keepends=True)
     lines = difflib.unified_diff(old, new, f"a/{label}", f"b/{name} (generated)")

@@ -45,7 +45,8 @@ def _healthcheck(url: str) -> dict[str, Any]:
     }
 
 
-def _prometheus_flags(prometheus: Prometheus) -> list[str]:
+def prometheus_flags(prometheus: Prometheus) -> list[str]:
+    """The server's flags; compose's `command:` and Kubernetes' `args` both use them."""
     # `command:` replaces the image's default flags, so the defaults are repeated.
     flags = [f"--config.file={PROMETHEUS_CONFIG}", "--storage.tsdb.path=/prometheus"]
     if prometheus.retention is not None:
@@ -91,7 +92,7 @@ def prometheus_service(spec: Spec, prometheus: Prometheus) -> dict[str, Any]:
         service["entrypoint"] = _key_writer(env_keys)
         service["tmpfs"] = [SECRETS_DIR]
         service["environment"] = {var: required(var) for var, _ in env_keys}
-    service["command"] = _prometheus_flags(prometheus)
+    service["command"] = prometheus_flags(prometheus)
     # Internal only, as in the staging report: reachable from Grafana, not from the host.
     service["expose"] = [str(prometheus.port)]
     service["volumes"] = volumes

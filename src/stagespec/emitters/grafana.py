@@ -42,9 +42,9 @@ def render(build: BuildInput) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     sources = datasources(spec, spec.monitoring.grafana.plugins)
     if sources:
-        files[DATASOURCES_PATH] = _yaml(build, {"apiVersion": 1, "datasources": sources})
+        files[DATASOURCES_PATH] = dump_yaml(build, {"apiVersion": 1, "datasources": sources})
     if spec.monitoring.prometheus is not None:
-        files[PROVIDERS_PATH] = _yaml(build, providers(spec))
+        files[PROVIDERS_PATH] = dump_yaml(build, providers(spec))
         model = dashboard(build, dict(_PROMETHEUS_REF))
         text = json.dumps(model, indent=2, ensure_ascii=False) + "\n"
         files[dashboard_path(spec)] = text.encode()
@@ -132,7 +132,3 @@ def providers(spec: Spec) -> dict[str, Any]:
             }
         ],
     }
-
-
-def _yaml(build: BuildInput, data: dict[str, Any]) -> bytes:
-    return dump_yaml(build, data)

@@ -19,8 +19,8 @@ from stagespec.emitters.compose_monitoring import (
     GRAFANA,
     GRAFANA_PORT,
     PROMETHEUS,
-    _prometheus_flags,
     plugins_variable,
+    prometheus_flags,
 )
 from stagespec.emitters.compose_secrets import GRAFANA_PASSWORD_VAR, metrics_keys
 from stagespec.emitters.k8s_config import ConfigMap, mounted
@@ -87,7 +87,7 @@ def prometheus_workload(spec: Spec, server: Prometheus, configs: list[ConfigMap]
     container: dict[str, Any] = {
         "name": PROMETHEUS,
         "image": server.image,
-        "args": _prometheus_flags(server),
+        "args": prometheus_flags(server),
         "ports": [port.container()],
         "volumeMounts": data_mounts + mounts + secret_mounts,
         "readinessProbe": _http_probe("/-/ready", port),

@@ -44,13 +44,13 @@ def render(build: BuildInput) -> dict[str, bytes]:
     prometheus = _prometheus(build)
     if prometheus is None:
         return {}
-    files = {CONFIG_PATH: _yaml(build, config(build, prometheus))}
+    files = {CONFIG_PATH: dump_yaml(build, config(build, prometheus))}
     found = alerts(build.spec, prometheus)
     if found:
         step = duration(prometheus.evaluation_interval)
         rule_file = posixpath.relpath(RULES_PATH, posixpath.dirname(TESTS_PATH))
-        files[RULES_PATH] = _yaml(build, rules(found))
-        files[TESTS_PATH] = _yaml(build, unit_tests(found, step, rule_file))
+        files[RULES_PATH] = dump_yaml(build, rules(found))
+        files[TESTS_PATH] = dump_yaml(build, unit_tests(found, step, rule_file))
     return files
 
 
@@ -126,7 +126,3 @@ def rules(found: list[Alert]) -> dict[str, Any]:
 
 def _prometheus(build: BuildInput) -> Prometheus | None:
     return build.spec.monitoring.prometheus if build.spec.monitoring else None
-
-
-def _yaml(build: BuildInput, data: dict[str, Any]) -> bytes:
-    return dump_yaml(build, data)

@@ -289,3 +289,8 @@ def secret_refs(spec: Spec) -> list[tuple[tuple[str, ...], SecretRef]]:
         path = ("runtime", "security", "api_key", "secret")
         found.append((path, spec.runtime.security.api_key))
     return found
+
+
+def runtime_service(spec: Spec) -> Service | None:
+    """The service that imports the runtime module; None without `runtime` or if undeclared."""
+    return spec.services.get(spec.runtime.service) if spec.runtime else None

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from stagespec.diagnostics import Severity
 from stagespec.loader import Path
-from stagespec.model.spec import Prometheus, Spec
+from stagespec.model.spec import Prometheus, Spec, runtime_service
 from stagespec.rules.base import Context, Finding
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ SEVERITY: Severity = "error"
 def check(ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
     prometheus = spec.monitoring.prometheus if spec.monitoring else None
-    host = spec.services.get(spec.runtime.service) if spec.runtime else None
+    host = runtime_service(spec)
     if prometheus is None or host is None or host.enabled:
         # Alerts link to the runtime's service, its breakers, and scraped (so enabled)
         # services: only a disabled runtime service can leave one dangling. This skips the

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 
 from stagespec.diagnostics import Severity
 from stagespec.loader import Path
-from stagespec.model.spec import Service
+from stagespec.model.spec import Service, runtime_service
 from stagespec.rules.base import Context, Finding
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
     if spec.monitoring is None:
         return
-    host = spec.services.get(spec.runtime.service) if spec.runtime else None
+    host = runtime_service(spec)
     if spec.runtime is not None and host is None:
         return  # an undeclared runtime.service: unresolved-reference reports it
     if host is not None and host.enabled and host.metrics is not None:
