@@ -42,7 +42,8 @@ def _build(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_committed_output_is_current() -> None:
+@pytest.mark.parametrize("target", ["compose", "k8s"])
+def test_committed_output_is_current(target: str) -> None:
     done = subprocess.run(
         [
             sys.executable,
@@ -50,6 +51,8 @@ def test_committed_output_is_current() -> None:
             "stagespec",
             "build",
             "specs/inventario-retail/stack.yaml",
+            "--target",
+            target,
             "--check",
         ],
         cwd=ROOT,
@@ -57,6 +60,26 @@ def test_committed_output_is_current() -> None:
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "up to date" in done.stdout
+
+
+def test_k8s_target_writes_its_own_folder_and_reports_what_it_drops(workdir: Path) -> None:
+    code, _ = _build("specs/inventario-retail/stack.yaml")
+    assert code == 0
+    compose = _tree(workdir / "generated" / "inventario-retail")
+    code, output = _build("specs/inventario-retail/stack.yaml", "--target", "k8s")
+    assert code == 0, output
+    out = workdir / "generated" / "inventario-retail.k8s"
+    assert {p.split("/")[0] for p in _tree(out)} == {"staging", "production"}
+    assert (out / "staging" / "kustomization.yaml").is_file()
+    assert _tree(workdir / "generated" / "inventario-retail") == compose  # left alone
+    assert "note: dashboard: `depends_on` (postgres, redis) has no equivalent" in output
+    assert "in environment 'staging': postgres: host port 5433" in output
+    (out / "production" / "redis.yaml").write_text("edited by hand\n")
+    code, output = _build("specs/inventario-retail/stack.yaml", "--target", "k8s", "--check")
+    assert code == 1
+    assert "stagespec build specs/inventario-retail/stack.yaml --target k8s" in output
+    assert "note:" not in output  # --check stays quiet for pre-commit
 
 
 def test_build_then_check(workdir: Path) -> None:

@@ -61,9 +61,13 @@ def test_config_turns_a_rule_off_and_bad_config_exits_2(tmp_path: Path) -> None:
 
 def test_suppression_and_no_suppressions(tmp_path: Path) -> None:
     spec = tmp_path / "stack.yaml"
-    text = Path(REFERENCE).read_text().replace(
-        "service: localstack}",
-        'service: localstack}  # stagespec: ignore[SS204] reason="paused in staging"',
+    text = (
+        Path(REFERENCE)
+        .read_text()
+        .replace(
+            "service: localstack}",
+            'service: localstack}  # stagespec: ignore[SS204] reason="paused in staging"',
+        )
     )
     spec.write_text(text)
     code, output = _run(str(spec))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from stagespec.emitters import EMITTERS
+from stagespec.emitters import TARGETS
 from stagespec.emitters.base import BuildInput
 from stagespec.errors import OutputError
 from stagespec.loader import Document
@@ -40,12 +40,12 @@ def environment_spec(doc: Document, name: str | None) -> Spec:
 
 
 def render_environment(
-    spec: Spec, source: str, environment: str, spec_dir: str = "."
+    spec: Spec, source: str, environment: str, spec_dir: str = ".", target: str = "compose"
 ) -> dict[str, bytes]:
-    """Every file of one environment, from every emitter."""
+    """Every file of one environment, from every emitter of `target`."""
     build = BuildInput(spec=spec, source=source, environment=environment, spec_dir=spec_dir)
     files: dict[str, bytes] = {}
-    for emitter in EMITTERS:
+    for emitter in TARGETS[target]:
         for path, content in emitter.render(build).items():
             if path in files:
                 raise OutputError(f"two emitters both produce {path!r}")
@@ -58,8 +58,17 @@ def relative_dir(spec_path: Path, out: Path) -> str:
     return Path(os.path.relpath(spec_path.parent.resolve(), out.resolve())).as_posix()
 
 
+def output_dir(project: str, target: str = "compose") -> Path:
+    """Where `stagespec build` writes by default: generated/<project>[.<target>]/."""
+    return Path("generated") / (project if target == "compose" else f"{project}.{target}")
+
+
 def render_all(
-    doc: Document, spec_path: Path, out: Path, only: str | None = None
+    doc: Document,
+    spec_path: Path,
+    out: Path,
+    only: str | None = None,
+    target: str = "compose",
 ) -> dict[str, bytes]:
     """Every file for `out`: each environment in `<env>/` with its own manifest, or only one.
 
@@ -67,20 +76,37 @@ def render_all(
     """
     source = source_name(spec_path)
     names = environments(doc)
-    if not names:
-        spec = environment_spec(doc, None)
-        files = render_environment(spec, source, "default", relative_dir(spec_path, out))
-        return with_manifest(files)
-    if only is not None:  # one environment: its own folder, written on its own
-        spec = environment_spec(doc, only)
-        return with_manifest(render_environment(spec, source, only, relative_dir(spec_path, out)))
+    if not names or only is not None:  # one build in `out` itself
+        name = only if names else None
+        spec = environment_spec(doc, name)
+        spec_dir = relative_dir(spec_path, out)
+        return with_manifest(render_environment(spec, source, name or "default", spec_dir, target))
     files = {}
     for name in names:
         spec = environment_spec(doc, name)
         spec_dir = relative_dir(spec_path, out / name)
-        env_files = with_manifest(render_environment(spec, source, name, spec_dir))
+        env_files = with_manifest(render_environment(spec, source, name, spec_dir, target))
         files.update({f"{name}/{path}": content for path, content in env_files.items()})
     return files
+
+
+def target_notes(doc: Document, target: str) -> list[str]:
+    """What `target` leaves out of or changes in the spec, as sentences.
+
+    A note that holds for every environment is given once; the others name their
+    environment.
+    """
+    if target == "compose":
+        return dropped_dependencies(doc)
+    from stagespec.emitters.k8s import unsupported
+
+    names: list[str | None] = [*environments(doc)] or [None]
+    per_env = {name: unsupported(environment_spec(doc, name)) for name in names}
+    common = [n for n in per_env[names[0]] if all(n in notes for notes in per_env.values())]
+    notes = list(common)
+    for name, env_notes in per_env.items():
+        notes += [f"in environment {name!r}: {n}" for n in env_notes if n not in common]
+    return notes
 
 
 def dropped_dependencies(doc: Document) -> list[str]:

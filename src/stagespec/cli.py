@@ -1,4 +1,4 @@
-"""The command line. Only this module prints, reads the environment or picks exit codes.
+"""The command line: only this module and cli_workflow.py print, read os.environ or exit.
 
 Heavy modules (pydantic, the emitters) are imported inside the commands that use them, so
 that `--help`, `--version` and `validate` start fast.
@@ -67,7 +67,7 @@ def main() -> None:
 FORMAT_NAMES = ("text", "json", "github", "sarif", "junit")
 
 
-@main.command()
+@main.command(short_help="Check specs and report every problem at once.")
 @click.argument("specs", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
     "--format",
@@ -182,7 +182,7 @@ def schema(output: str | None) -> None:
         click.echo(text, nl=False)
 
 
-@main.command(name="rules")
+@main.command(name="rules", short_help="List every rule.")
 @click.option(
     "--format",
     "fmt",
@@ -203,7 +203,7 @@ def list_rules(fmt: str) -> None:
         click.echo(f"{rule.code}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
 
 
-@main.command()
+@main.command(short_help="Print a rule's documentation.")
 @click.argument("rule")
 def explain(rule: str) -> None:
     """Print the documentation of RULE (a code such as SS201, or a name)."""
@@ -222,32 +222,45 @@ def _report(results: list[Result]) -> None:
             click.echo(d.format(), err=True)
 
 
-@main.command()
+@main.command(short_help="Generate every config file of the stack.")
 @click.argument("specs", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), help="Output directory (one spec only).")
 @click.option("--env", "env", metavar="NAME", help="Build only this environment.")
 @click.option("--all-envs", is_flag=True, help="Build every environment (the default).")
+@click.option(
+    "--target",
+    type=click.Choice(["compose", "k8s"]),
+    default="compose",
+    show_default=True,
+    help="compose: docker compose and its files; k8s: Kubernetes manifests.",
+)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output is stale.")
 def build(
-    specs: tuple[str, ...], out: str | None, env: str | None, all_envs: bool, check: bool
+    specs: tuple[str, ...],
+    out: str | None,
+    env: str | None,
+    all_envs: bool,
+    target: str,
+    check: bool,
 ) -> None:
     """Validate SPEC files and generate every config file of their stacks.
 
-    Output goes to generated/<project>/ (or --out), one folder per environment, replaced
-    as a whole; with --env NAME only generated/<project>/<NAME>/ is written. Nothing is
-    written when a spec has an error.
+    Output goes to generated/<project>/ (generated/<project>.k8s/ for --target k8s, or
+    --out), one folder per environment, replaced as a whole; with --env NAME only that
+    environment's folder is written. Nothing is written when a spec has an error.
     """
     if env and all_envs:
         raise click.UsageError("--env and --all-envs exclude each other")
     paths = _spec_paths(specs)
     if out and len(paths) > 1:
         raise click.UsageError("--out takes one spec")
-    codes = [_build_one(path, Path(out) if out else None, env, check) for path in paths]
+    out_dir = Path(out) if out else None
+    codes = [_build_one(path, out_dir, env, target, check) for path in paths]
     sys.exit(max(codes))
 
 
-def _build_one(path: Path, out: Path | None, env: str | None, check: bool) -> int:
-    from stagespec.build import dropped_dependencies, environments, render_all
+def _build_one(path: Path, out: Path | None, env: str | None, target: str, check: bool) -> int:
+    from stagespec.build import environments, output_dir, render_all, target_notes
     from stagespec.engine import validate_file
 
     result = validate_file(path)
@@ -258,17 +271,19 @@ def _build_one(path: Path, out: Path | None, env: str | None, check: bool) -> in
     if env is not None and env not in environments(result.document):
         known = ", ".join(environments(result.document)) or "none"
         raise click.UsageError(f"{result.file} has no environment {env!r} (it has: {known})")
-    target = out or Path("generated") / result.spec.project / (env or "")
-    files = render_all(result.document, path, target, only=env)
-    for note in dropped_dependencies(result.document):
-        click.echo(f"note: {note}", err=True)
+    folder = out or output_dir(result.spec.project, target) / (env or "")
+    files = render_all(result.document, path, folder, only=env, target=target)
     if check:
-        fix = f"stagespec build {path.as_posix()}" + (f" --out {out}" if out else "")
-        return _check_output(target, files, (fix + f" --env {env}") if env else fix)
+        fix = f"stagespec build {path.as_posix()}"
+        fix += f" --target {target}" if target != "compose" else ""
+        fix += f" --out {out}" if out else ""
+        return _check_output(folder, files, (fix + f" --env {env}") if env else fix)
     from stagespec.writer import write_tree
 
-    write_tree(target, files)
-    click.echo(f"{target}: wrote {len(files)} files from {result.file}")
+    write_tree(folder, files)
+    for note in target_notes(result.document, target):
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"{folder}: wrote {len(files)} files from {result.file}")
     return EXIT_OK
 
 
@@ -282,3 +297,13 @@ def _check_output(target: Path, files: dict[str, bytes], fix: str) -> int:
     click.echo(drift.diff, nl=False)
     click.echo(f"{target} is stale; run `{fix}` to update it", err=True)
     return EXIT_FINDINGS
+
+
+def _register_workflow() -> None:
+    from stagespec.cli_workflow import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_register_workflow()
