@@ -27,12 +27,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import tool
+from common import cpu_model, tool
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE.parent / "src"  # the checkout this script sits in, whatever is pip-installed
 DOCKER_COMPOSE = "/usr/bin/docker-compose"
-TARGET_N, TARGET_RATIO = 1000, 0.35  # the issue: build <= 0.35x docker-compose at N=1000
+TARGET_N = 1000
+# build / docker-compose at N=1000: the build issue asks for at most 0.35x, the hardening
+# issue for at most 0.3x, with peak memory under 200 MB and N=5000 at most 5.5x N=1000.
+TARGET_RATIOS = (0.35, 0.3)
+TARGET_MB = 200
+SCALE_N, TARGET_SCALE = 5000, 5.5
 _REQUIRED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):\?")
 
 
@@ -172,10 +177,10 @@ def header(rounds: int, load: tuple[float, float]) -> str:
     )
     return (
         f"date: {datetime.date.today().isoformat()}\n"
-        f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"machine: {platform.platform()}, {cpu_model()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; load average {load[0]:.2f} before, "
         f"{load[1]:.2f} after\n"
-        f"tools: {versions} (stagespec from {SOURCE} at {_revision()})\n"
+        f"tools: {versions} (stagespec from this checkout's src/ at {_revision()})\n"
         f"{rounds} rounds of cold processes (bytecode cached, as installed); times are "
         "medians, memory is each process's peak RSS (max over rounds)\n"
     )
@@ -201,18 +206,37 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def verdict(rows: list[Row]) -> str | None:
-    """The issue's acceptance line at N=1000, when that size was measured."""
-    for r in rows:
-        if r.n == TARGET_N:
-            ratio, cpu_ratio = r.ratios()
-            met = "met" if ratio <= TARGET_RATIO else "NOT met"
-            where = f"build / docker-compose at N={TARGET_N:,}"
-            return (
-                f"{where}: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU "
-                f"(target <= {TARGET_RATIO}x wall: {met})"
-            )
-    return None
+def verdict(rows: list[Row]) -> list[str]:
+    """The issues' acceptance lines for the sizes that were measured."""
+    by_n = {r.n: r for r in rows}
+    target = by_n.get(TARGET_N)
+    if target is None:
+        return []
+    ratio, cpu_ratio = target.ratios()
+    lines = [
+        f"build / docker-compose at N={TARGET_N:,}: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU"
+        + "".join(f"; <= {t}x: {_met(ratio <= t)}" for t in TARGET_RATIOS)
+    ]
+    peak = target.peak_mb("build")
+    ok = _met(peak < TARGET_MB)
+    lines.append(f"build peak memory at N={TARGET_N:,}: {peak:.0f} MB (< {TARGET_MB} MB: {ok})")
+    scaled = by_n.get(SCALE_N)
+    if scaled is not None:
+        growth = scaled.seconds("build") / target.seconds("build")
+        cpu = _cpu(scaled, "build") / _cpu(target, "build")
+        lines.append(
+            f"build at N={SCALE_N:,} / N={TARGET_N:,}: {growth:.2f}x wall, {cpu:.2f}x CPU "
+            f"(<= {TARGET_SCALE}x: {_met(growth <= TARGET_SCALE)})"
+        )
+    return lines
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def _cpu(row: Row, name: str) -> float:
+    return statistics.median(s.cpu for s in row.samples[name])
 
 
 def main() -> None:
@@ -229,9 +253,9 @@ def main() -> None:
         rows = [measure(n, args.rounds, env) for n in sizes]
     print(header(args.rounds, (load_before, os.getloadavg()[0])))
     print(table(rows))
-    line = verdict(rows)
-    if line:
-        print(f"\n{line}")
+    lines = verdict(rows)
+    if lines:
+        print("\n" + "\n".join(lines))
     harness_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"harness peak RSS: {harness_mb:.0f} MB (a floor under every per-process figure)")
 

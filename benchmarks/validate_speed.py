@@ -17,6 +17,7 @@ stagespec runs with this checkout's `src/` first on PYTHONPATH.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import platform
 import shutil
@@ -27,10 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import tool
+from common import cpu_model, tool
 
 ROOT = Path(__file__).resolve().parent.parent
 Samples = list[tuple[float, float]]  # (wall, CPU) seconds of each round
+TARGETS = (("foundation issue", 0.65), ("hardening issue", 0.55))
 
 
 def _env(pycache: str | None, source: Path | None = None) -> dict[str, str]:
@@ -94,7 +96,9 @@ def main() -> None:
 def _report(spec: str, rounds: int, cached: bool, times: dict[str, Samples]) -> None:
     load = os.getloadavg()[0]
     python = platform.python_version()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {python}")
+    print(f"date: {datetime.date.today().isoformat()}")
+    cores = os.cpu_count()
+    print(f"machine: {platform.platform()}, {cpu_model()}, {cores} cores, Python {python}")
     print(f"spec: {spec}, {rounds} rounds, cold processes, load average {load:.2f} after")
     print("bytecode: " + ("cached for both tools" if cached else "stagespec compiled every start"))
     print("\n| command | median (s) | best (s) | median CPU (s) |\n|---|---|---|---|")
@@ -110,6 +114,9 @@ def _report(spec: str, rounds: int, cached: bool, times: dict[str, Samples]) -> 
     cpu_ratio = statistics.median(c for _, c in ours) / statistics.median(c for _, c in theirs)
     print(f"\nratio (median stagespec / median check-jsonschema): {wall_ratio:.2f}x")
     print(f"same, CPU time: {cpu_ratio:.2f}x")
+    for issue, target in TARGETS:
+        met = "met" if wall_ratio <= target else "NOT met"
+        print(f"{issue} target, at most {target}x wall: {met}")
 
 
 if __name__ == "__main__":

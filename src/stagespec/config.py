@@ -15,7 +15,6 @@ suppression checks, SS021 and SS022 can.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,8 +27,7 @@ import yaml
 from stagespec.diagnostics import Diagnostic, Severity, Span
 from stagespec.errors import SpecLoadError, UsageError
 from stagespec.loader import Document, Path, load_path
-from stagespec.rules.core import CORE_CHECKS
-from stagespec.suppressions import EXPIRED, UNUSED
+from stagespec.rules.core import CORE_CHECKS, EXPIRED_SUPPRESSION, UNUSED_SUPPRESSION
 
 CONFIG_NAME = ".stagespec.yaml"
 
@@ -39,7 +37,7 @@ LEVELS: tuple[Level, ...] = get_args(Level)
 EXTENDS: tuple[Extends, ...] = get_args(Extends)
 TOP_KEYS = ("extends", "rules")
 RULE_KEYS = ("level", "options")
-CONFIGURABLE_CORE = (EXPIRED, UNUSED)
+CONFIGURABLE_CORE = (EXPIRED_SUPPRESSION, UNUSED_SUPPRESSION)
 
 
 @dataclass(frozen=True)
@@ -166,6 +164,8 @@ def _load_problem(d: Diagnostic) -> str:
 
 
 def _did_you_mean(word: str, known: Iterable[str]) -> str:
+    import difflib  # only for a mistake: not on every start
+
     hint = difflib.get_close_matches(word, list(known), n=1)
     return f"; did you mean {hint[0]!r}?" if hint else ""
 

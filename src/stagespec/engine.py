@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from stagespec.diagnostics import Diagnostic, Related, Severity, at
 from stagespec.errors import SpecLoadError
-from stagespec.loader import Document, load_path
+from stagespec.loader import Document, gc_paused, load_path
 from stagespec.model.overlay import environment_document
 from stagespec.model.parse import parse_spec
 from stagespec.model.spec import Spec
@@ -33,10 +33,18 @@ class Result:
     diagnostics: list[Diagnostic]
     document: Document | None = None
     suppressed: list[Diagnostic] = field(default_factory=list)
+    environment_specs: dict[str, Spec] = field(default_factory=dict)
+    """The Spec of each environment that validates, by name (`spec` is the base's)."""
 
     @property
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def specs(self) -> dict[str | None, Spec]:
+        """Every Spec that validated, by environment: the base spec's under None."""
+        base: dict[str | None, Spec] = {} if self.spec is None else {None: self.spec}
+        return base | self.environment_specs
 
 
 def run_rules(
@@ -74,6 +82,14 @@ def check_document(
     doc: Document, options: Mapping[str, Mapping[str, Any]] | None = None
 ) -> tuple[Spec | None, list[Diagnostic]]:
     """Model and rules for the base spec, then for each environment with an overlay."""
+    spec, diagnostics, _ = _check(doc, options)
+    return spec, diagnostics
+
+
+def _check(
+    doc: Document, options: Mapping[str, Mapping[str, Any]] | None
+) -> tuple[Spec | None, list[Diagnostic], dict[str, Spec]]:
+    """The base Spec, every diagnostic, and the Spec of each environment that validates."""
     spec, diagnostics = parse_spec(doc)
     if spec is not None:
         diagnostics += run_rules(doc, spec, options=options)
@@ -81,6 +97,7 @@ def check_document(
         plaintext = secret_plaintext.check_data(doc, (options or {}).get(secret_plaintext.CODE))
         diagnostics += _diagnostics(doc, secret_plaintext, secret_plaintext.SEVERITY, plaintext)
     seen = {(d.line, d.column, d.code, d.message) for d in diagnostics}
+    specs: dict[str, Spec] = {}
     environments = doc.data.get("environments")
     for name, overlay in environments.items() if isinstance(environments, dict) else ():
         if overlay is not None and not isinstance(overlay, dict):
@@ -88,12 +105,13 @@ def check_document(
         env_doc = environment_document(doc, name)
         env_spec, env_diagnostics = parse_spec(env_doc)
         if env_spec is not None:
+            specs[name] = env_spec
             env_diagnostics += run_rules(env_doc, env_spec, environment=name, options=options)
         for d in env_diagnostics:
             if (d.line, d.column, d.code, d.message) not in seen:
                 seen.add((d.line, d.column, d.code, d.message))
                 diagnostics.append(replace(d, message=f"in environment {name!r}: {d.message}"))
-    return spec, sorted(diagnostics)
+    return spec, sorted(diagnostics), specs
 
 
 def validate_file(
@@ -110,11 +128,12 @@ def validate_file(
     of a rule that is off is not reported as unused.
     """
     name = display or str(path)
-    try:
-        doc = load_path(path, name)
-    except SpecLoadError as e:
-        return Result(name, None, sorted(e.diagnostics))
-    spec, diagnostics = check_document(doc, config.options if config else None)
+    with gc_paused():  # it allocates much and frees little: see gc_paused
+        try:
+            doc = load_path(path, name)
+        except SpecLoadError as e:
+            return Result(name, None, sorted(e.diagnostics))
+        spec, diagnostics, specs = _check(doc, config.options if config else None)
     if _SUPPRESSION_MARK.search(doc.text):  # only then can there be a suppression comment
         from stagespec import suppressions
 
@@ -128,4 +147,4 @@ def validate_file(
         suppressed = []
     if config is not None:
         diagnostics = config.apply_levels(diagnostics)
-    return Result(name, spec, sorted(diagnostics), doc, sorted(suppressed))
+    return Result(name, spec, sorted(diagnostics), doc, sorted(suppressed), specs)

@@ -1,54 +1,63 @@
-"""Load a spec file: libyaml composes nodes, we construct values with YAML 1.2 core rules.
+"""Load a spec file: libyaml parses it, we build the values with YAML 1.2 core rules.
 
 PyYAML's own constructors follow YAML 1.1 (`no` is false, `22:22` is sexagesimal) and keep
-the last of two duplicate keys, so we compose with libyaml and build the values ourselves,
-keeping the span of every key and value for diagnostics.
+the last of two duplicate keys, so we read libyaml's parse events and build the values
+ourselves (`loader_events.py`), keeping the span of every key and value for diagnostics.
 """
 
 from __future__ import annotations
 
-import re
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
 from yaml._yaml import CParser
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import BaseResolver
 
-from stagespec.diagnostics import Diagnostic, Position, Span, at
+from stagespec.diagnostics import Position, Span, at
 from stagespec.errors import SpecLoadError
+from stagespec.loader_events import (
+    MAX_ALIAS_NODES,
+    MAX_DEPTH,
+    MAX_NUMBER_DIGITS,
+    Path,
+    PathKey,
+    Reader,
+)
 
-PathKey = str | int
-Path = tuple[PathKey, ...]
+__all__ = [
+    "MAX_ALIAS_NODES",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NUMBER_DIGITS",
+    "Document",
+    "Path",
+    "PathKey",
+    "decode",
+    "gc_paused",
+    "load_path",
+    "load_text",
+]
 
 MAX_BYTES = 8 * 1024 * 1024
-MAX_DEPTH = 64
-MAX_ALIAS_NODES = 20_000
-MAX_NUMBER_DIGITS = 400
-
-_PLAIN = "?plain"
-_TAG = "tag:yaml.org,2002:"
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_SPECIAL_FLOAT = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
-class _Loader(CParser, BaseResolver):
-    """libyaml's composer with a resolver that marks plain scalars instead of typing them."""
-
-    def __init__(self, stream: str) -> None:
-        CParser.__init__(self, stream)
-        BaseResolver.__init__(self)
-
-    def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode:
-            return _PLAIN if implicit[0] else _TAG + "str"
-        return _TAG + ("seq" if kind is SequenceNode else "map")
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: building a large spec allocates many objects
+    and frees almost none, so the collector's passes over them are pure cost (about a third
+    of a build's time). Collection resumes, as it was, on the way out."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @dataclass
@@ -73,139 +82,6 @@ class Document:
 
 
 _ORIGIN = Span(Position(1, 1), Position(1, 1))
-
-
-def _span(node: Node) -> Span:
-    s, e = node.start_mark, node.end_mark
-    return Span(Position(s.line + 1, s.column + 1), Position(e.line + 1, e.column + 1))
-
-
-class _Limit(Exception):
-    def __init__(self, node: Node, message: str) -> None:
-        super().__init__(message)
-        self.node = node
-
-
-class _AliasLimit(Exception):
-    """Aliases expanded too far; `site` is the path of the collection that used the alias."""
-
-    def __init__(self, site: Path, message: str) -> None:
-        super().__init__(message)
-        self.site = site
-
-
-@dataclass
-class _Builder:
-    """Turns composed nodes into Python values, collecting diagnostics as it goes."""
-
-    doc: Document
-    problems: list[Diagnostic] = field(default_factory=list)
-    _seen: set[int] = field(default_factory=set)
-    _alias_nodes: int = 0
-    _alias_site: Path = ()
-
-    def problem(self, node: Node, code: str, name: str, message: str) -> None:
-        self.problems.append(at(self.doc.file, _span(node), code, name, "error", message))
-
-    def build(self, node: Node, path: Path, depth: int = 0, aliased: bool = False) -> Any:
-        if depth > MAX_DEPTH:
-            raise _Limit(node, f"nesting deeper than {MAX_DEPTH} levels")
-        if id(node) in self._seen and not aliased:
-            aliased = True
-            self._alias_site = path[:-1]
-        self._seen.add(id(node))
-        if aliased:
-            self._alias_nodes += 1
-            if self._alias_nodes > MAX_ALIAS_NODES:
-                raise _AliasLimit(
-                    self._alias_site, f"aliases expand to more than {MAX_ALIAS_NODES} nodes"
-                )
-        self.doc.spans[path] = _span(node)
-        if isinstance(node, ScalarNode):
-            return self.scalar(node)
-        if node.tag not in (_TAG + "seq", _TAG + "map"):
-            self.unsupported_tag(node)
-            return None
-        if isinstance(node, MappingNode):
-            return self.mapping(node, path, depth, aliased)
-        return [self.build(n, (*path, i), depth + 1, aliased) for i, n in enumerate(node.value)]
-
-    def mapping(self, node: MappingNode, path: Path, depth: int, aliased: bool) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        first: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag not in (_PLAIN, _TAG + "str"):
-                self.problem(key_node, "SS001", "yaml-syntax", "mapping keys must be plain names")
-                continue
-            key = key_node.value
-            if key in first:
-                was = _span(first[key]).start
-                self.problem(
-                    key_node,
-                    "SS002",
-                    "duplicate-key",
-                    f"duplicate key {key!r}: first defined at line {was.line}, column "
-                    f"{was.column}; YAML keeps only one, so remove or rename one of them",
-                )
-                continue
-            first[key] = key_node
-            self.doc.key_spans[(*path, key)] = _span(key_node)
-            result[key] = self.build(value_node, (*path, key), depth + 1, aliased)
-        return result
-
-    def scalar(self, node: ScalarNode) -> Any:
-        text: str = node.value
-        tag: str = node.tag
-        if tag == _PLAIN:
-            try:
-                return _core_scalar(text)
-            except ValueError as e:
-                raise _Limit(node, str(e)) from None
-        if tag == _TAG + "str":
-            return text
-        explicit = {"int": _INT, "float": _FLOAT, "null": _NULL}
-        kind = tag.removeprefix(_TAG)
-        if kind == "bool" and text in _BOOL:
-            return _BOOL[text]
-        if kind in explicit and explicit[kind].match(text):
-            try:
-                return _core_scalar(text)
-            except ValueError as e:
-                raise _Limit(node, str(e)) from None
-        if kind in ("bool", *explicit):
-            self.problem(node, "SS001", "yaml-syntax", f"{text!r} is not a valid !!{kind}")
-            return None
-        self.unsupported_tag(node)
-        return None
-
-    def unsupported_tag(self, node: Node) -> None:
-        tag = node.tag.replace(_TAG, "!!")
-        self.problem(
-            node,
-            "SS003",
-            "unsupported-tag",
-            f"tag {tag[:60]!r} is not allowed: a spec uses only plain YAML "
-            "(strings, numbers, booleans, null, lists and mappings)",
-        )
-
-
-def _core_scalar(text: str) -> Any:
-    """Resolve a plain scalar with the YAML 1.2 core schema (numbers with a dot are Decimal)."""
-    if _NULL.match(text):
-        return None
-    if text in _BOOL:
-        return _BOOL[text]
-    if _INT.match(text):
-        if len(text) > MAX_NUMBER_DIGITS:
-            raise ValueError(f"a number of {len(text)} digits is too large")
-        return int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10)
-    if _FLOAT.match(text):
-        number = Decimal(text)
-        # An exponent beyond any real setting would overflow decimal arithmetic later.
-        return number if abs(number.adjusted()) <= MAX_NUMBER_DIGITS else float(number)
-    if _SPECIAL_FLOAT.match(text):
-        return float(text.replace(".", "", 1))
-    return text
 
 
 def _file_problem(file: str, message: str, line: int = 1, column: int = 1) -> SpecLoadError:
@@ -247,39 +123,35 @@ def load_path(path: FsPath, display: str | None = None) -> Document:
 
 def load_text(text: str, file: str = "<string>") -> Document:
     """Load spec text into a Document, or raise SpecLoadError with every problem found."""
-    doc = Document(file=file, text=text, data={})
-    root = _compose(text, file)
-    if root is None:
+    with gc_paused():
+        reader, found, data = _read(text, file)
+    if not found:
         raise _file_problem(file, "file is empty: a spec starts with `stagespec: 1`")
-    builder = _Builder(doc)
-    try:
-        data = builder.build(root, ())
-    except _Limit as e:
-        raise SpecLoadError(
-            [at(file, _span(e.node), "SS004", "yaml-limit", "error", f"refused: {e}")]
-        ) from None
-    except _AliasLimit as e:
-        span = doc.span(e.site)
-        raise SpecLoadError(
-            [at(file, span, "SS004", "yaml-limit", "error", f"refused: {e}")]
-        ) from None
-    if builder.problems:
-        raise SpecLoadError(sorted(builder.problems))
+    limit = reader.limit
+    if limit is not None:
+        span = limit.span or reader.span_of(limit.site or ())
+        message = f"refused: {limit}"
+        raise SpecLoadError([at(file, span, "SS004", "yaml-limit", "error", message)])
+    reader.finish()
+    if reader.problems:
+        raise SpecLoadError(sorted(reader.problems))
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         message = f"the top level is {kind}; a spec is a mapping that starts with `stagespec: 1`"
-        raise SpecLoadError([at(file, _span(root), "SS006", "not-a-mapping", "error", message)])
-    doc.data = data
-    return doc
+        root = reader.spans[()]
+        raise SpecLoadError([at(file, root, "SS006", "not-a-mapping", "error", message)])
+    return Document(file, text, data, reader.spans, reader.key_spans)
 
 
-def _compose(text: str, file: str) -> Node | None:
+def _read(text: str, file: str) -> tuple[Reader, bool, Any]:
+    """Parse and build; a YAML error (even after a problem found while building) wins."""
+    reader = Reader(file)
     try:
-        loader = _Loader(text)
+        parser = CParser(text)
         try:
-            return loader.get_single_node()
+            found, data = reader.read(parser)
         finally:
-            loader.dispose()
+            parser.dispose()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -295,5 +167,4 @@ def _compose(text: str, file: str) -> Node | None:
         raise _file_problem(file, message, line, column) from None
     except yaml.YAMLError as e:
         raise _file_problem(file, f"invalid YAML: {e}") from None
-    except RecursionError:
-        raise _file_problem(file, "refused: nesting too deep to read") from None
+    return reader, found, data

@@ -203,7 +203,10 @@ _TOKEN_SHAPES: tuple[_TokenShape, ...] = (
     ),
 )
 
-_AWS_SECRET_RE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_AWS_SECRET_LEN = 40
+_AWS_SECRET_RE = re.compile(
+    rf"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{{{_AWS_SECRET_LEN}}}(?![A-Za-z0-9/+=])"
+)
 
 
 def _token_finding(key: str | None, value: str) -> Finding | None:
@@ -212,7 +215,8 @@ def _token_finding(key: str | None, value: str) -> Finding | None:
             token = match.group()
             if shape.check is None or shape.check(token):
                 return _finding(shape.kind, shape.description, redact(token), value)
-    for pair_key, pair_value in _pairs(key, value):
+    pairs = _pairs(key, value) if len(value) >= _AWS_SECRET_LEN else ()  # each value is a part
+    for pair_key, pair_value in pairs:
         if _is_aws_secret_key_name(pair_key):
             found = _AWS_SECRET_RE.search(pair_value)
             if found and _has_classes(found.group()):
@@ -336,6 +340,7 @@ def _key_words(key: str) -> list[str]:
     return [word.lower() for word in _CAMEL_RE.findall(key) if not word.isdigit()]
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_sensitive_key(key: str) -> bool:
     """True when a key name says its value is a secret (and not metadata about one)."""
     words = _key_words(key)
@@ -490,6 +495,8 @@ def _split_identifier(token: str) -> list[str]:
 def _entropy_finding(
     key: str | None, value: str, b64_limit: float, hex_limit: float
 ) -> Finding | None:
+    if len(value) < _MIN_TOKEN_LEN:  # every candidate is a part of the value
+        return None
     if key is not None and _is_sensitive_key(key):
         b64_limit -= _B64_LIMIT - _B64_LIMIT_SENSITIVE
         hex_limit -= _HEX_LIMIT - _HEX_LIMIT_SENSITIVE

@@ -32,9 +32,14 @@ from typing import Literal
 
 from stagespec.comments import Comment, find_comments
 from stagespec.diagnostics import Diagnostic, Position, Span, at
-from stagespec.rules.core import CORE_CHECKS
+from stagespec.rules.core import (
+    CORE_CHECKS,
+    EXPIRED_SUPPRESSION,
+    INVALID_SUPPRESSION,
+    UNUSED_SUPPRESSION,
+)
 
-INVALID, EXPIRED, UNUSED = "SS020", "SS021", "SS022"
+INVALID, EXPIRED, UNUSED = INVALID_SUPPRESSION, EXPIRED_SUPPRESSION, UNUSED_SUPPRESSION
 CODES = (INVALID, EXPIRED, UNUSED)
 DIRECTIVES = ("ignore", "ignore-file")
 FIELDS = ("reason", "until")

@@ -1,18 +1,38 @@
 """Write generated files: the output directory is replaced as a whole, or not at all.
 
-Files are written into a fresh sibling directory first; the finished tree then takes the
-output directory's place with one `renameat2(RENAME_EXCHANGE)` on Linux (an atomic swap),
-or two renames elsewhere. Existing symlinks in the old tree are never followed.
+Files are written and fsynced in a fresh sibling directory (`.<name>.new-XXXXXXXX`); the
+finished tree then takes the output directory's place with one
+`renameat2(RENAME_EXCHANGE)` on Linux, an atomic swap. Where the system has no such call,
+two renames do it, and a failure between them puts the old tree back; only a crash right
+between them leaves no output directory (the next build writes it). The old tree is then
+deleted. A build killed at any point thus leaves the old output or the new one, and at
+most a hidden `.<name>.new-*` or `.<name>.old-*` folder beside it, which the next build
+into the same folder removes.
+
+What is never touched:
+- anything a symlink points to: an output directory that is itself a symlink is refused,
+  and links inside the old tree are deleted as links, never followed;
+- a directory stagespec did not write: an existing output directory is replaced only
+  when it is empty, holds a `MANIFEST.sha256`, or holds only folders that each hold one
+  (a build of every environment). So `--out .` in a project folder is refused instead
+  of emptied.
+
+Two builds into the same parent folder take turns (an `flock` on that folder), so one
+never removes the other's work in progress.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import difflib
 import hashlib
 import os
+import re
+import secrets
 import shutil
-import tempfile
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -21,6 +41,9 @@ from stagespec.errors import OutputError
 MANIFEST = "MANIFEST.sha256"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+# What write_tree leaves when it is killed: `.<name>.new-` or `.<name>.old-` and eight
+# random characters (tempfile's alphabet, which older versions used, or hex digits).
+_LEFTOVER = re.compile(r"\..*\.(?:new|old)-[a-z0-9_]{8}", re.DOTALL)
 
 
 def with_manifest(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -36,6 +59,175 @@ def _safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
+def write_tree(out: Path, files: dict[str, bytes]) -> None:
+    """Replace directory `out` with exactly `files` (manifests included by the caller)."""
+    names = {name: _safe_relative(name) for name in files}  # all checked before any write
+    target = _absolute(out)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as e:
+        raise OutputError(f"cannot write {out}: {e.filename} is not a directory") from e
+    except OSError as e:
+        raise OutputError(f"cannot write {out}: {_reason(e)}") from e
+    try:
+        with _locked(target.parent):
+            _check_replaceable(out, target)
+            _remove_leftovers(target)
+            _replace(target, files, names)
+    except OSError as e:
+        raise OutputError(f"cannot write {out}: {_reason(e)}") from e
+
+
+def _absolute(out: Path) -> Path:
+    """`out` as an absolute path whose folder is resolved and whose last part is not."""
+    if out.name in ("", ".."):  # `.`, `..`, `/`: no name of its own to keep
+        return out.resolve()
+    return out.absolute().parent.resolve() / out.name
+
+
+def _reason(e: OSError) -> str:
+    """The error's text and the path it names; for a temporary folder of ours, its parent."""
+    reason = e.strerror or str(e)
+    if not isinstance(e.filename, str | bytes):
+        return reason
+    path = Path(os.fsdecode(e.filename))
+    temporary = [i for i, part in enumerate(path.parts) if _LEFTOVER.fullmatch(part)]
+    if temporary:
+        path = Path(*path.parts[: temporary[0]])
+    return f"{reason}: {path}"
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (an flock, where the system has it)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock here: builds cannot take turns
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _link_error(out: Path) -> OutputError:
+    return OutputError(
+        f"{out} is a symbolic link: stagespec replaces the output directory as a whole "
+        "and never follows a link out of it; give the directory's real path"
+    )
+
+
+def _check_replaceable(out: Path, target: Path) -> None:
+    """Refuse a symlink, a file, or a directory stagespec did not write."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(mode):
+        raise _link_error(out)
+    if not stat.S_ISDIR(mode):
+        raise OutputError(f"{out} exists and is not a directory")
+    if not _written_by_stagespec(target):
+        raise OutputError(
+            f"{out} holds files stagespec did not write (it has no {MANIFEST}), and a build "
+            "replaces the whole directory; empty it, or choose another output directory"
+        )
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def _written_by_stagespec(folder: Path) -> bool:
+    """Empty, or a manifest at the root, or only folders that each have one (every env)."""
+    with os.scandir(folder) as scanned:
+        entries = [entry for entry in scanned if not _LEFTOVER.fullmatch(entry.name)]
+    if not entries or _is_file(folder / MANIFEST):
+        return True
+    return all(
+        entry.is_dir(follow_symlinks=False) and _is_file(Path(entry.path) / MANIFEST)
+        for entry in entries
+    )
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Delete the temporary folders that interrupted builds of `target` left beside it."""
+    prefixes = (f".{target.name}.new-", f".{target.name}.old-")
+    with os.scandir(target.parent) as scanned:
+        stale = [
+            entry.path
+            for entry in scanned
+            if entry.name.startswith(prefixes)
+            and _LEFTOVER.fullmatch(entry.name)
+            and entry.is_dir(follow_symlinks=False)
+        ]
+    for path in stale:
+        shutil.rmtree(path)
+
+
+def _temporary_name(target: Path, kind: str) -> Path:
+    return target.parent / f".{target.name}.{kind}-{secrets.token_hex(4)}"
+
+
+def _staging_folder(target: Path) -> Path:
+    """A new empty folder beside `target`, with the umask's permissions, as `mkdir` makes.
+
+    Not tempfile.mkdtemp: its folder is private (0700), and becomes the output directory.
+    """
+    while True:
+        staging = _temporary_name(target, "new")
+        try:
+            staging.mkdir()
+        except FileExistsError:
+            continue
+        return staging
+
+
+def _replace(target: Path, files: dict[str, bytes], names: dict[str, PurePosixPath]) -> None:
+    staging = _staging_folder(target)
+    try:
+        _fill(staging, files, names)
+        _swap_in(staging, target)
+        _fsync_dir(target.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # the old tree, after the swap
+
+
+def _fill(root: Path, files: dict[str, bytes], names: dict[str, PurePosixPath]) -> None:
+    for name in sorted(files):
+        target = root / names[name]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "xb") as handle:
+            handle.write(files[name])
+            handle.flush()
+            os.fsync(handle.fileno())
+    for folder in _folders(root, names.values()):
+        _fsync_dir(folder)
+
+
+def _folders(root: Path, names: Iterable[PurePosixPath]) -> list[Path]:
+    """`root` and every folder in it that holds one of `names`, deepest first."""
+    found = {root / parent for name in names for parent in name.parents}
+    return sorted(found | {root}, key=lambda folder: len(folder.parts), reverse=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a folder's entries durable, as fsync does a file's bytes."""
+    if os.name == "nt":  # pragma: no cover - Windows cannot open a directory
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths; False where the system cannot."""
     try:
@@ -47,46 +239,20 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def _fill(root: Path, files: dict[str, bytes]) -> None:
-    for name in sorted(files):
-        target = root / _safe_relative(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "xb") as handle:
-            handle.write(files[name])
-            handle.flush()
-            os.fsync(handle.fileno())
-
-
-def write_tree(out: Path, files: dict[str, bytes]) -> None:
-    """Replace directory `out` with exactly `files` (manifests included by the caller)."""
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise OutputError(f"{out} exists and is not a directory")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    except OSError as e:
-        raise OutputError(f"cannot create output next to {out}: {e.strerror}") from e
-    try:
-        _fill(staging, files)
-        _swap_in(staging, out)
-    except OSError as e:
-        raise OutputError(f"cannot write {out}: {e.strerror or e}") from e
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 def _swap_in(staging: Path, out: Path) -> None:
-    """Put `staging` at `out`; whatever was at `out` ends up at `staging`, to be removed."""
-    if not out.exists():
+    """Put `staging` at `out`; the old tree, if any, ends up at `staging`."""
+    if not os.path.lexists(out):
         staging.rename(out)
-        staging.mkdir()
         return
     if _exchange(staging, out):
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    old.rmdir()
+    old = _temporary_name(out, "old")
     out.rename(old)
-    staging.rename(out)
+    try:
+        staging.rename(out)
+    except OSError:
+        old.rename(out)  # put the previous output back
+        raise
     old.rename(staging)
 
 
@@ -116,6 +282,8 @@ def _existing(out: Path) -> dict[str, Path]:
 
 def compare_tree(out: Path, files: dict[str, bytes]) -> Drift:
     """Compare `out` with what would be written, without writing anything."""
+    if out.is_symlink():
+        raise _link_error(out)
     expected = files
     existing = _existing(out)
     changed, missing, chunks = [], [], []

@@ -28,6 +28,7 @@ from stagespec.emitters.compose_secrets import (
     secret_env,
 )
 from stagespec.emitters.compose_yaml import Quoted, dump
+from stagespec.emitters.source_path import with_printable_source
 from stagespec.model.spec import Build, Healthcheck, SecretRef, Service, Spec
 from stagespec.model.values import VolumeMount
 
@@ -207,6 +208,7 @@ def _mount(mount: VolumeMount, spec_dir: str) -> str:
 
 def render(build: BuildInput) -> dict[str, bytes]:
     """docker-compose.yml for one environment."""
+    build = with_printable_source(build)
     body = dump(compose_data(build.spec, build.spec_dir))
     note = "# project name: COMPOSE_PROJECT_NAME in .env (docker-compose 1.29 rejects `name:`)\n"
     return {FILENAME: (header(build) + note + body).encode("utf-8")}

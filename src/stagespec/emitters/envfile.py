@@ -16,6 +16,7 @@ from decimal import Decimal
 from stagespec.emitters.base import BuildInput, header
 from stagespec.emitters.compose_secrets import required_variables
 from stagespec.emitters.env_quote import line
+from stagespec.emitters.source_path import with_printable_source
 from stagespec.model.spec import Degradation, Runtime, Spec
 from stagespec.model.values import Duration
 
@@ -143,6 +144,7 @@ def _example(build: BuildInput) -> str:
 
 def render(build: BuildInput) -> dict[str, bytes]:
     """`.env` and `.env.example` for one environment."""
+    build = with_printable_source(build)
     return {
         ENV_PATH: _env(build).encode("utf-8"),
         EXAMPLE_PATH: _example(build).encode("utf-8"),

@@ -15,6 +15,7 @@ from stagespec.emitters.base import BuildInput, dump_yaml
 from stagespec.emitters.grafana_dashboard import dashboard, panels
 from stagespec.emitters.prometheus import url as prometheus_url
 from stagespec.emitters.prometheus_promql import expr_names
+from stagespec.emitters.source_path import with_printable_source
 from stagespec.model.spec import Spec
 
 NAME = "grafana"
@@ -36,6 +37,7 @@ _PROMETHEUS_REF = {"type": "prometheus", "uid": DATASOURCE_UID}
 
 def render(build: BuildInput) -> dict[str, bytes]:
     """Datasources, and the dashboard with its provider when Prometheus is there to query."""
+    build = with_printable_source(build)
     spec = build.spec
     if spec.monitoring is None or spec.monitoring.grafana is None:
         return {}

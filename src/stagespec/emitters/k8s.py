@@ -15,9 +15,11 @@ The files, all in one folder:
 A service with `build:` runs `<project>-<service>:unset`: Kubernetes cannot build, an
 unpinned `:latest` would run whatever was pushed last, and a tag that does not exist
 fails loudly until an overlay sets the real image (kustomize `images:`).
-Objects are data, dumped by PyYAML's safe dumper; text with line breaks (the files in
+Objects are data, dumped by libyaml's safe emitter; text with line breaks (the files in
 ConfigMaps) is written as literal blocks, which the emitter indents, so no value can
-add a key.
+add a key. Not PyYAML's pure-Python emitter: it writes U+0085 unescaped in quoted and
+block scalars, where every YAML 1.1 reader takes it for a line break, so the value would
+not read back as written.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from stagespec.emitters.k8s_workload import (
     objects,
     service_workload,
 )
+from stagespec.emitters.source_path import with_printable_source
 from stagespec.model.spec import Spec
 
 __all__ = ["KUSTOMIZATION", "NAME", "README", "K8sError", "render", "unsupported"]
@@ -68,6 +71,7 @@ README = "README.md"
 
 def render(build: BuildInput) -> dict[str, bytes]:
     """The manifests, `kustomization.yaml` and README.md of one environment."""
+    build = with_printable_source(build)
     spec = build.spec
     project = object_name(spec.project, "project")
     names = component_names(spec)
@@ -175,12 +179,12 @@ def _put(
     documents[path] = found
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.CSafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True  # two probes may share a command: write it twice, not as an alias
 
 
-def _text(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+def _text(dumper: yaml.CSafeDumper, data: str) -> yaml.ScalarNode:
     # Literal blocks keep generated files readable; the emitter falls back to quoting
     # whatever a block cannot hold (trailing spaces, some control characters).
     style = "|" if "\n" in data else None

@@ -46,10 +46,14 @@ def secret_users(objects: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 def _create_command(build: BuildInput, name: str) -> str:
-    declared = {secret_name(s): source for s, source in build.spec.secrets.items()}
-    source = declared.get(name)
+    declared = {secret_name(s): (s, source) for s, source in build.spec.secrets.items()}
+    secret, source = declared.get(name, (name, None))
     command = f"kubectl create secret generic {name}"
     if source is not None and source.file is not None:
+        if not source.file.isprintable():
+            # A line break would end the command (and could end the code block): the
+            # reader takes the path from the spec instead.
+            return f"{command} --from-file={SECRET_KEY}=FILE  # FILE: secrets.{secret}.file"
         return f"{command} --from-file={SECRET_KEY}={shlex.quote(source.file)}"
     variable = source.env if source is not None else name.upper().replace("-", "_")
     return f'{command} --from-literal={SECRET_KEY}="${variable}"'

@@ -21,6 +21,7 @@ from stagespec.emitters.prometheus_alerts import (
 )
 from stagespec.emitters.prometheus_promql import expr_names
 from stagespec.emitters.prometheus_unittests import unit_tests
+from stagespec.emitters.source_path import with_printable_source
 from stagespec.model.spec import Metrics, Prometheus
 from stagespec.model.values import Duration
 
@@ -41,6 +42,7 @@ _MAX_SCRAPE_TIMEOUT = Duration(10_000)  # Prometheus's own default
 
 def render(build: BuildInput) -> dict[str, bytes]:
     """prometheus.yml, plus the rule file and its unit tests when there is anything to alert on."""
+    build = with_printable_source(build)
     prometheus = _prometheus(build)
     if prometheus is None:
         return {}

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from stagespec import metrics
 from stagespec.emitters.base import BuildInput, header
+from stagespec.errors import StagespecError
 from stagespec.model.spec import Resilience, Runtime
 
 if TYPE_CHECKING:
@@ -37,6 +38,10 @@ LINE_LENGTH = 88
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _ESCAPE_OR_DOUBLE_QUOTE = re.compile(r"\\.|\"", re.DOTALL)
+
+
+class RuntimeModuleError(StagespecError, ValueError):
+    """Something in the spec, or its path, cannot be written into the module safely."""
 
 
 def render(build: BuildInput) -> dict[str, bytes]:
@@ -78,7 +83,7 @@ def checked_name(name: str, where: str) -> str:
     """`name` if it is `[a-z][a-z0-9_]*`, else a ValueError: a second line of defence."""
     # The model already restricts these names; the module must stay safe if it ever doesn't.
     if not _NAME.fullmatch(name):
-        raise ValueError(f"{where}: {name!r} is not a name of the form [a-z][a-z0-9_]*")
+        raise RuntimeModuleError(f"{where}: {name!r} is not a name of the form [a-z][a-z0-9_]*")
     return name
 
 
@@ -187,7 +192,9 @@ def _comment_header(build: BuildInput) -> str:
     text = header(build)
     lines = text.splitlines()
     if "\0" in text or not text.endswith("\n") or not all(x.startswith("#") for x in lines):
-        raise ValueError(f"the spec's path {build.source!r} would break out of a comment")
+        raise RuntimeModuleError(
+            f"the spec's path {build.source!r} would break out of a comment in the runtime module"
+        )
     return text
 
 

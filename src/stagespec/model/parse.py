@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from typing import Any
@@ -49,6 +48,8 @@ def _diagnostic(doc: Document, data: dict[str, Any], err: Any) -> Diagnostic:
     dotted = ".".join(str(p) for p in path) or "the top level"
     kind = err["type"]
     if kind == "extra_forbidden":
+        import difflib  # only for a mistake: not on every start
+
         known = _known_keys(loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
         message = (

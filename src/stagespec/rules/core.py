@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from stagespec.diagnostics import Severity
 
+# The checks of suppression comments (suppressions.py), named for config.py too.
+INVALID_SUPPRESSION, EXPIRED_SUPPRESSION, UNUSED_SUPPRESSION = "SS020", "SS021", "SS022"
+
 
 @dataclass(frozen=True)
 class CoreCheck:
@@ -178,8 +181,8 @@ CORE_CHECKS: dict[str, CoreCheck] = {
         CoreCheck("SS006", "not-a-mapping", "error", _NOT_A_MAPPING),
         CoreCheck("SS010", "schema", "error", _SCHEMA),
         CoreCheck("SS011", "unknown-key", "error", _UNKNOWN_KEY),
-        CoreCheck("SS020", "suppression-invalid", "error", _SUPPRESSION_INVALID),
-        CoreCheck("SS021", "suppression-expired", "warning", _SUPPRESSION_EXPIRED),
-        CoreCheck("SS022", "suppression-unused", "warning", _SUPPRESSION_UNUSED),
+        CoreCheck(INVALID_SUPPRESSION, "suppression-invalid", "error", _SUPPRESSION_INVALID),
+        CoreCheck(EXPIRED_SUPPRESSION, "suppression-expired", "warning", _SUPPRESSION_EXPIRED),
+        CoreCheck(UNUSED_SUPPRESSION, "suppression-unused", "warning", _SUPPRESSION_UNUSED),
     )
 }

@@ -43,20 +43,23 @@ SEVERITY: Severity = "error"
 # scanned once, merged into that environment's spec, not again from the base document.
 _SKIP = {("secrets",), ("environments",)}
 
+_Literal = tuple[Path, str | None, str]  # where, the key or flag naming it, the text
 
-def _strings(value: Any, path: Path, key: str | None) -> Iterator[tuple[Path, str | None, str]]:
+
+def _strings(value: Any, path: Path, key: str | None, found: list[_Literal]) -> None:
+    """Append every literal under `value` to `found`, in document order."""
     if isinstance(value, dict):
-        if path in _SKIP or set(value) == {"secret"}:
+        if path in _SKIP or (len(value) == 1 and "secret" in value):
             return
         for k, v in value.items():
-            yield from _strings(v, (*path, k), k)
+            _strings(v, (*path, k), k, found)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _strings(v, (*path, i), _flag(value[i - 1]) if i else None)
+            _strings(v, (*path, i), _flag(value[i - 1]) if i else None, found)
     elif isinstance(value, str):
-        yield path, key, value
-    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
-        yield path, key, str(value)
+        found.append((path, key, value))
+    elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        found.append((path, key, str(value)))
 
 
 def _flag(previous: Any) -> str | None:
@@ -76,7 +79,9 @@ def check_data(doc: Document, options: Mapping[str, Any] | None = None) -> Itera
     Options: `entropy_base64` and `entropy_hex`, the entropy limits (4.5 and 3.0).
     """
     limits = {k: float(v) for k, v in (options or {}).items() if k.startswith("entropy_")}
-    for path, key, value in _strings(doc.data, (), None):
+    literals: list[_Literal] = []
+    _strings(doc.data, (), None, literals)
+    for path, key, value in literals:
         finding = scan(key, value, **limits)
         if finding is not None:
             where = ".".join(str(p) for p in path)

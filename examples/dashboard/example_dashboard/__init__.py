@@ -1,0 +1,1 @@
+"""An example dashboard on the runtime module that `stagespec build` generates."""
