@@ -48,6 +48,11 @@ SLACK_WEBHOOK = (
 STRIPE_KEY = "sk" + "_live_" + _rand(24)
 GOOGLE_KEY = "AI" + "za" + _rand(35, _B64URL)
 NPM_TOKEN = "npm" + "_" + _rand(36)
+HF_TOKEN = "hf" + "_" + _rand(34, string.ascii_letters)
+SENDGRID_KEY = "SG" + "." + _rand(22, _B64URL) + "." + _rand(43, _B64URL)
+DISCORD_WEBHOOK = (
+    "https://discord.com/api/" + "webhooks/" + _rand(18, string.digits) + "/" + _rand(68, _B64URL)
+)
 AWS_KEY_ID = "AKIA" + "IOSFODNN7EXAMPLE"  # AWS's documented example id
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"  # AWS's documented example
 JWT = ".".join(
@@ -94,6 +99,9 @@ TRUE_POSITIVES: list[Row] = [
     ("PAYMENTS", STRIPE_KEY, "stripe-key"),
     ("maps", GOOGLE_KEY, "google-api-key"),
     ("NPM_CONFIG", NPM_TOKEN, "npm-token"),
+    ("MODELS", HF_TOKEN, "huggingface-token"),
+    ("MAIL", SENDGRID_KEY, "sendgrid-key"),
+    ("alerts", DISCORD_WEBHOOK, "discord-webhook"),
     # URLs with a password
     ("DATABASE_URL", "postgres://user:pass@host/db", "url-password"),
     ("BROKER_URL", "amqp://guest:guest@rabbitmq:5672//", "url-password"),
@@ -202,6 +210,7 @@ def _leaks(text: str, value: str, longest: int = 4) -> list[str]:
 # For rows whose value embeds the secret in a longer string, the secret itself:
 # that is what must not leak (the surrounding text, e.g. "token", may).
 EMBEDDED_SECRETS: dict[str, str] = {
+    DISCORD_WEBHOOK: DISCORD_WEBHOOK.rpartition("/")[2],  # the rest is the public API path
     "--token=" + GITHUB_TOKEN: GITHUB_TOKEN,
     f"https://x-access-token:{GITHUB_TOKEN}@github.com/acme/app.git": GITHUB_TOKEN,
     "Bearer " + JWT: JWT,
@@ -307,3 +316,16 @@ def test_sensitive_key_lowers_entropy_thresholds() -> None:
     finding = scan("SESSION_SECRET", value)
     assert finding is not None
     assert finding.kind == "high-entropy-base64"
+
+
+def test_every_token_shape_is_covered_and_its_needles_are_sound() -> None:
+    """A shape skips values without one of its needles; a needle that is not in a
+    real token of that shape would hide it, so each shape's table rows must hold one."""
+    from stagespec.secretscan import _TOKEN_SHAPES
+
+    found = {kind: value for _, value, kind in TRUE_POSITIVES}
+    for shape in _TOKEN_SHAPES:
+        assert shape.kind in found, f"no true positive of {shape.kind} in the table"
+        match = shape.pattern.search(found[shape.kind])
+        assert match is not None
+        assert any(needle in match.group() for needle in shape.needles), shape.kind

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
 
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+
+
+SHOWN_KEY_LENGTH = 64  # characters of a key shown in a message
+
+
+def quoted_key(key: str) -> str:
+    """A key as a message shows it: quoted, escaped, and cut short when long."""
+    if len(key) <= SHOWN_KEY_LENGTH:
+        return repr(key)
+    return f"{key[:SHOWN_KEY_LENGTH]!r}… ({len(key):,} characters)"
+
+
+def dotted_path(path: Sequence[str | int]) -> str:
+    """A data path as `a.b.0.c`; a part that is not a plain printable name is quoted,
+    so a key can never forge a line or a terminal escape in a diagnostic."""
+    return ".".join(_shown_part(p) for p in path)
+
+
+def _shown_part(part: str | int) -> str:
+    if isinstance(part, int) or (part.isprintable() and len(part) <= SHOWN_KEY_LENGTH):
+        return str(part)
+    return quoted_key(part)
 
 
 class Position(NamedTuple):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+from stagespec.diagnostics import dotted_path
 from stagespec.errors import StagespecError
 from stagespec.importer_emit import dump_spec
 from stagespec.importer_service import Session, map_service
@@ -220,5 +221,5 @@ def _scrub(session: Session, spec: dict[str, Any], file: str) -> None:
             container = container.get(part, {}) if isinstance(container, dict) else {}
         if isinstance(container, dict) and path[-1] in container:
             del container[path[-1]]
-            where = ".".join(str(p) for p in path)
+            where = dotted_path(path)
             session.note(where, "left out: it holds a plain-text secret; pass it as a secret")

@@ -26,6 +26,7 @@ from stagespec.loader_events import (
     Path,
     PathKey,
     Reader,
+    TooDeep,
 )
 
 __all__ = [
@@ -92,8 +93,7 @@ def _file_problem(file: str, message: str, line: int = 1, column: int = 1) -> Sp
 def decode(file: str, raw: bytes) -> str:
     """Check size and encoding; return the text without a UTF-8 byte order mark."""
     if len(raw) > MAX_BYTES:
-        size = len(raw) / 1024 / 1024
-        raise _file_problem(file, f"file is {size:.1f} MiB; a spec may be at most 8 MiB")
+        raise _file_problem(file, "file is larger than 8 MiB, the most a spec may be")
     if b"\x00" in raw[:8192] or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _file_problem(file, "file is binary or UTF-16, not UTF-8 text")
     try:
@@ -111,7 +111,8 @@ def load_path(path: FsPath, display: str | None = None) -> Document:
     """Read and load a spec file."""
     name = display or str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)  # enough to tell "too big"; /dev/zero never ends
     except FileNotFoundError as e:
         raise _file_problem(name, "no such file") from e
     except IsADirectoryError as e:
@@ -144,12 +145,15 @@ def load_text(text: str, file: str = "<string>") -> Document:
 
 
 def _read(text: str, file: str) -> tuple[Reader, bool, Any]:
-    """Parse and build; a YAML error (even after a problem found while building) wins."""
+    """Parse and build; a YAML error (even after a problem found while building) wins,
+    except past the nesting limit, where reading stops."""
     reader = Reader(file)
     try:
         parser = CParser(text)
         try:
             found, data = reader.read(parser)
+        except TooDeep:  # refused where the limit was passed; the rest is not read
+            found, data = True, None
         finally:
             parser.dispose()
     except yaml.MarkedYAMLError as e:

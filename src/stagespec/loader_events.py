@@ -50,7 +50,7 @@ _MAYBE_NOT_STRING = frozenset("0123456789+-.~nNtTfF")
 _NEW = tuple.__new__  # builds the NamedTuples without their Python-level __new__ (hot)
 
 # What an open collection is, for what happens when it closes.
-_BUILT, _SKIPPED, _UNSUPPORTED, _BAD_KEY, _TOO_DEEP = range(5)
+_BUILT, _SKIPPED, _UNSUPPORTED, _BAD_KEY = range(4)
 _KEY, _SKIP_VALUE = object(), object()  # a mapping's state between a key and its value
 
 
@@ -98,6 +98,10 @@ class Limit(Exception):
         """Where, or None until the node's end is read (then `close()` fills it in)."""
         self.site = site
         """For the alias limit: the collection that used the alias, whose span is reported."""
+
+
+class TooDeep(Exception):
+    """Raised out of `Reader.read` when the nesting limit is passed (`Reader.limit` says where)."""
 
 
 class _Anchor:
@@ -487,8 +491,12 @@ class Reader(Builder):
             return _Frame((), is_map, 0, _SKIPPED, event)
         depth = frame.depth + 1
         if depth > MAX_DEPTH:
-            self._stop(Limit(None, f"nesting deeper than {MAX_DEPTH} levels"), frame)
-            return _Frame(path, is_map, depth, _TOO_DEEP, event)
+            # Stop reading at once: past this, libyaml's scanner does work for every open
+            # level on every token, so the rest of a deep document could take seconds.
+            self.limit = Limit(
+                _span(event.start_mark, event.end_mark), f"nesting deeper than {MAX_DEPTH} levels"
+            )
+            raise TooDeep
         if not (event.tag is None or event.tag in ("!", _SEQ, _MAP)):
             frame.put(path, None)
             child = _Frame(path, is_map, depth, _UNSUPPORTED, event)
@@ -511,8 +519,6 @@ class Reader(Builder):
             self.unsupported_tag(span, frame.value)
         elif frame.kind == _BAD_KEY:
             self.bad_key(span)
-        elif frame.kind == _TOO_DEEP and self.limit is not None:
-            self.limit.span = span
         if frame.anchored:
             self.close_anchor(span)
             if self.limit is not None or self.pending is not None:

@@ -111,6 +111,9 @@ class _TokenShape:
     kind: str
     description: str
     pattern: re.Pattern[str]
+    # Literal text every match contains: a value without any is skipped cheaply, which
+    # keeps a scan of a huge scalar from running every pattern over it.
+    needles: tuple[str, ...]
     check: Callable[[str], bool] | None = None
 
 
@@ -125,31 +128,37 @@ _TOKEN_SHAPES: tuple[_TokenShape, ...] = (
             r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?",
             re.DOTALL,
         ),
+        ("-----BEGIN",),
     ),
     _TokenShape(
         "jwt",
         "a JSON Web Token",
         re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"),
+        ("eyJ",),
     ),
     _TokenShape(
         "aws-access-key",
         "an AWS access key ID",
         re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
+        ("AKIA", "ASIA"),
     ),
     _TokenShape(
         "github-token",
         "a GitHub token",
         re.compile(_B + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
     _TokenShape(
         "gitlab-token",
         "a GitLab personal access token",
         re.compile(_B + r"glpat-[A-Za-z0-9_-]{20,}"),
+        ("glpat-",),
     ),
     _TokenShape(
         "slack-webhook",
         "a Slack webhook URL",
         re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]+"),
+        ("https://hooks.slack.com/",),
     ),
     _TokenShape(
         "discord-webhook",
@@ -157,49 +166,58 @@ _TOKEN_SHAPES: tuple[_TokenShape, ...] = (
         re.compile(
             r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+"
         ),
+        ("https://",),
     ),
     _TokenShape(
         "slack-token",
         "a Slack token",
         re.compile(r"(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9-]{10,}"),
+        ("xox",),
         _has_digit,
     ),
     _TokenShape(
         "anthropic-key",
         "an Anthropic API key",
         re.compile(r"(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}"),
+        ("sk-ant-",),
         _has_classes,
     ),
     _TokenShape(
         "openai-key",
         "an OpenAI API key",
         re.compile(r"(?<![A-Za-z0-9_-])sk-(?!ant-)[A-Za-z0-9_-]{20,}"),
+        ("sk-",),
         _has_classes,
     ),
     _TokenShape(
         "stripe-key",
         "a Stripe live secret key",
         re.compile(_B + r"[sr]k_live_[A-Za-z0-9]{10,}"),
+        ("k_live_",),
     ),
     _TokenShape(
         "google-api-key",
         "a Google API key",
         re.compile(r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"),
+        ("AIza",),
     ),
     _TokenShape(
         "sendgrid-key",
         "a SendGrid API key",
         re.compile(r"(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
+        ("SG.",),
     ),
     _TokenShape(
         "npm-token",
         "an npm access token",
         re.compile(_B + r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+        ("npm_",),
     ),
     _TokenShape(
         "huggingface-token",
         "a Hugging Face access token",
         re.compile(_B + r"hf_[A-Za-z]{34}(?![A-Za-z0-9])"),
+        ("hf_",),
     ),
 )
 
@@ -211,6 +229,8 @@ _AWS_SECRET_RE = re.compile(
 
 def _token_finding(key: str | None, value: str) -> Finding | None:
     for shape in _TOKEN_SHAPES:
+        if not any(needle in value for needle in shape.needles):
+            continue
         for match in shape.pattern.finditer(value):
             token = match.group()
             if shape.check is None or shape.check(token):
@@ -237,7 +257,7 @@ def _is_aws_secret_key_name(key: str) -> bool:
 # Rule 2: URLs with a password
 # --------------------------------------------------------------------------- #
 
-_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
+_URL_RE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
 _AUTHORITY_RE = re.compile(r"[^/?#]*")
 
 
@@ -250,6 +270,8 @@ def _split_url(url: str) -> tuple[str, str, str]:
 
 
 def _url_password_finding(value: str) -> Finding | None:
+    if "://" not in value:
+        return None
     for match in _URL_RE.finditer(value):
         head, authority, rest = _split_url(match.group())
         userinfo, at, host = authority.rpartition("@")
@@ -356,7 +378,9 @@ def _pairs(key: str | None, value: str) -> Iterator[tuple[str, str]]:
     ``key=value`` / ``--flag value`` written inside the string."""
     if key is not None:
         yield key, value
-    for regex in (_EMBEDDED_ASSIGN_RE, _EMBEDDED_FLAG_RE):
+    for regex, needle in ((_EMBEDDED_ASSIGN_RE, "="), (_EMBEDDED_FLAG_RE, "-")):
+        if needle not in value:
+            continue
         for match in regex.finditer(value):
             yield match.group("key"), match.group("val").strip("'\"")
 
@@ -474,8 +498,10 @@ def _is_boring(token: str) -> bool:
 def _entropy_candidates(value: str) -> Iterator[str]:
     """Tokens of ``value`` worth an entropy check, with known non-secrets removed
     (digests, UUIDs, references; URLs keep only their user-info part)."""
-    text = _NOISE_RE.sub(" ", value)
-    text = _URL_RE.sub(lambda m: f" {_url_userinfo(m.group())} ", text)
+    # every kind of noise holds one of these characters: most values skip the pattern
+    text = _NOISE_RE.sub(" ", value) if any(c in value for c in ":-${%") else value
+    if "://" in text:
+        text = _URL_RE.sub(lambda m: f" {_url_userinfo(m.group())} ", text)
     for match in _CANDIDATE_RE.finditer(text):
         for token in _split_identifier(match.group().strip("-_/")):
             if len(token) >= _MIN_TOKEN_LEN and not _is_boring(token):

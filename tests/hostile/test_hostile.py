@@ -45,7 +45,7 @@ HANG_SECONDS = 10.0  # a child that is neither done nor over the CPU limit by th
 MAX_OUTPUT = 64 * 1024  # a diagnostic quotes a bounded excerpt of its input, not all of it
 POLL_SECONDS = 0.01
 
-DIAGNOSTIC_LINE = re.compile(r"^.+:\d+:\d+: (error|warning|info) (SS\d{3}) [a-z-]+: .+$")
+DIAGNOSTIC_LINE = re.compile(r"^.+?:\d+:\d+: (error|warning|info) (SS\d{3}) [a-z-]+: .+$")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 ENV_LINE = re.compile(r"^(#.*|[A-Za-z_][A-Za-z0-9_]*=.*|)$")
 LOADER_CODES = {"SS001", "SS002", "SS004", "SS005", "SS006"}

@@ -43,6 +43,7 @@ REFS: dict[str, Any] = {
     "VolumeMount.parse": _values.VolumeMount.parse,
     "_env_value": _spec._env_value,
     "_identifier": _values._identifier,
+    "_module_name": _values._module_name,
     "_words": _spec._words,
 }
 
@@ -1226,12 +1227,21 @@ SCHEMA = r"""{
             "function": {
              "type": "no-info",
              "function": {
-              "$py": "_identifier"
+              "$py": "_module_name"
              }
             },
             "schema": {
-             "type": "str",
-             "pattern": "^[a-z][a-z0-9_]{0,62}$"
+             "type": "function-after",
+             "function": {
+              "type": "no-info",
+              "function": {
+               "$py": "_identifier"
+              }
+             },
+             "schema": {
+              "type": "str",
+              "pattern": "^[a-z][a-z0-9_]{0,62}$"
+             }
             }
            }
           },

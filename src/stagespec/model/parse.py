@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from stagespec.diagnostics import Diagnostic, at
+from stagespec.diagnostics import SHOWN_KEY_LENGTH, Diagnostic, at, dotted_path, quoted_key
 from stagespec.loader import Document, Path
 from stagespec.model.spec import Spec
 from stagespec.model.validator import validate_spec
@@ -45,20 +45,19 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path, Any]:
 def _diagnostic(doc: Document, data: dict[str, Any], err: Any) -> Diagnostic:
     loc = tuple(err["loc"])
     path, _ = _data_path(data, loc)
-    dotted = ".".join(str(p) for p in path) or "the top level"
+    dotted = dotted_path(path) or "the top level"
     kind = err["type"]
     if kind == "extra_forbidden":
         import difflib  # only for a mistake: not on every start
 
         known = _known_keys(loc[:-1])
-        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        message = (
-            f"unknown key {str(loc[-1])!r} in {'.'.join(map(str, path[:-1])) or 'the top level'}"
-        )
+        key = str(loc[-1])
+        hint = difflib.get_close_matches(key, known, n=1) if len(key) <= SHOWN_KEY_LENGTH else []
+        message = f"unknown key {quoted_key(key)} in {dotted_path(path[:-1]) or 'the top level'}"
         message += f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(known)}"
         return at(doc.file, doc.key_span(path), "SS011", "unknown-key", "error", message)
     if kind == "missing":
-        message = f"{dotted}: missing required key {str(loc[-1])!r}"
+        message = f"{dotted}: missing required key {quoted_key(str(loc[-1]))}"
         if loc == ("stagespec",):
             message = "missing `stagespec: 1` (the spec version) at the top"
         return at(doc.file, doc.span(path), "SS010", "schema", "error", message)

@@ -21,6 +21,7 @@ from stagespec.model.values import (
     DurationT,
     EnvVarName,
     Identifier,
+    ModuleName,
     MountT,
     Port,
     PortMappingT,
@@ -248,7 +249,7 @@ class Logging(_Model):
 
 class Runtime(_Model):
     service: ServiceName
-    module: Identifier
+    module: ModuleName
     # Constructed, not validated: validating would build both models when spec.py is imported.
     security: Security = Security.model_construct()
     logging: Logging = Logging.model_construct()

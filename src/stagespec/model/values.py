@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
@@ -78,8 +79,12 @@ class Size:
         if isinstance(value, bool) or not (match or isinstance(value, int)):
             raise ValueError("not a size: write it like 256m, 1g or 512k")
         if match is None:
-            return cls(int(value))
-        return cls(int(match.group(1)) * _UNIT_BYTES[match.group(2).lower()])
+            size = int(value)
+        else:
+            size = int(match.group(1)) * _UNIT_BYTES[match.group(2).lower()]
+        if size <= 0:
+            raise ValueError("a size must be more than zero bytes")
+        return cls(size)
 
     def render(self) -> str:
         """Compose's form: the largest unit that divides exactly (`512m`)."""
@@ -229,5 +234,17 @@ SecretName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")
 Identifier = Annotated[
     str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$"), AfterValidator(_identifier)
 ]
+
+
+def _module_name(value: str) -> str:
+    if value in sys.stdlib_module_names:
+        raise ValueError(
+            f"{value!r} is the name of a standard library module; the generated module "
+            "would shadow it, so choose another name"
+        )
+    return value
+
+
+ModuleName = Annotated[Identifier, AfterValidator(_module_name)]
 EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
 Port = Annotated[int, Field(ge=1, le=65535)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stagespec.diagnostics import Severity
+from stagespec.diagnostics import Severity, dotted_path
 from stagespec.loader import Path
 from stagespec.rules.base import Context, Finding
 
@@ -46,7 +46,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         earlier = taken.setdefault((port, protocol), [])
         for other, other_ip in earlier:
             if ip == other_ip or ip in _ANY or other_ip in _ANY:
-                where = ".".join(str(p) for p in other[:2])
+                where = dotted_path(other[:2])
                 yield Finding(
                     path,
                     f"host port {port}/{protocol} is already published by {where}",

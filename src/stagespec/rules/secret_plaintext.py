@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from stagespec.diagnostics import Severity
+from stagespec.diagnostics import Severity, dotted_path
 from stagespec.loader import Document, Path
 from stagespec.rules.base import Context, Finding
 from stagespec.secretscan import scan
@@ -84,7 +84,7 @@ def check_data(doc: Document, options: Mapping[str, Any] | None = None) -> Itera
     for path, key, value in literals:
         finding = scan(key, value, **limits)
         if finding is not None:
-            where = ".".join(str(p) for p in path)
+            where = dotted_path(path)
             yield Finding(
                 path,
                 f"{where} holds {finding.description} in plain text ({finding.redacted}); "
