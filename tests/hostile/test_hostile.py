@@ -13,6 +13,7 @@ hangs, is killed at once, so a case that shows a bug fails fast instead of stall
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import resource
@@ -136,7 +137,34 @@ def _watch(
 
 
 def run_cli(args: Sequence[str], cwd: Path) -> Run:
-    """Run `python -m stagespec ARGS` in `cwd` and measure it."""
+    """Run and measure `python -m stagespec ARGS` in `cwd`, from a fresh, small process.
+
+    A child's peak resident size starts from the high-water mark of the process it was
+    forked from (the kernel copies it at fork and keeps it across exec), so a child of
+    pytest, which grows past 300 MB over a whole run, would be charged pytest's peak. The
+    grandchild of a fresh interpreter starts from that interpreter's few megabytes."""
+    code = (
+        "import dataclasses, json, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "import test_hostile\n"
+        "run = test_hostile.run_cli_here(sys.argv[3:], test_hostile.Path(sys.argv[2]))\n"
+        "print(json.dumps(dataclasses.asdict(run)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(Path(__file__).parent), str(cwd), *args],
+        capture_output=True,
+        check=True,
+        text=True,
+        env=_child_env(),
+        timeout=60,
+    )
+    fields = json.loads(done.stdout)
+    fields["args"] = tuple(fields["args"])
+    return Run(**fields)
+
+
+def run_cli_here(args: Sequence[str], cwd: Path) -> Run:
+    """Run `python -m stagespec ARGS` in `cwd` as a child of this process, and measure it."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
         proc = subprocess.Popen(
