@@ -1,5 +1,5 @@
 """`python -m stagespec`."""
 
-from stagespec.cli import main
+from stagespec.cli import run
 
-main()
+run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from stagespec.emitters import TARGETS
@@ -30,8 +31,14 @@ def environments(doc: Document) -> list[str]:
     return list(declared) if isinstance(declared, dict) else []
 
 
-def environment_spec(doc: Document, name: str | None) -> Spec:
+Parsed = Mapping[str | None, Spec]
+"""Specs already parsed, by environment name (None: the base spec), so none is parsed twice."""
+
+
+def environment_spec(doc: Document, name: str | None, parsed: Parsed | None = None) -> Spec:
     """The validated Spec of one environment (the base spec when `name` is None)."""
+    if parsed is not None and name in parsed:
+        return parsed[name]
     env_doc = doc if name is None else environment_document(doc, name)
     spec, diagnostics = parse_spec(env_doc)
     if spec is None:  # the engine validated it already; this is a programming error
@@ -69,6 +76,7 @@ def render_all(
     out: Path,
     only: str | None = None,
     target: str = "compose",
+    parsed: Parsed | None = None,
 ) -> dict[str, bytes]:
     """Every file for `out`: each environment in `<env>/` with its own manifest, or only one.
 
@@ -78,30 +86,30 @@ def render_all(
     names = environments(doc)
     if not names or only is not None:  # one build in `out` itself
         name = only if names else None
-        spec = environment_spec(doc, name)
+        spec = environment_spec(doc, name, parsed)
         spec_dir = relative_dir(spec_path, out)
         return with_manifest(render_environment(spec, source, name or "default", spec_dir, target))
     files = {}
     for name in names:
-        spec = environment_spec(doc, name)
+        spec = environment_spec(doc, name, parsed)
         spec_dir = relative_dir(spec_path, out / name)
         env_files = with_manifest(render_environment(spec, source, name, spec_dir, target))
         files.update({f"{name}/{path}": content for path, content in env_files.items()})
     return files
 
 
-def target_notes(doc: Document, target: str) -> list[str]:
+def target_notes(doc: Document, target: str, parsed: Parsed | None = None) -> list[str]:
     """What `target` leaves out of or changes in the spec, as sentences.
 
     A note that holds for every environment is given once; the others name their
     environment.
     """
     if target == "compose":
-        return dropped_dependencies(doc)
+        return dropped_dependencies(doc, parsed)
     from stagespec.emitters.k8s import unsupported
 
     names: list[str | None] = [*environments(doc)] or [None]
-    per_env = {name: unsupported(environment_spec(doc, name)) for name in names}
+    per_env = {name: unsupported(environment_spec(doc, name, parsed)) for name in names}
     common = [n for n in per_env[names[0]] if all(n in notes for notes in per_env.values())]
     notes = list(common)
     for name, env_notes in per_env.items():
@@ -109,7 +117,7 @@ def target_notes(doc: Document, target: str) -> list[str]:
     return notes
 
 
-def dropped_dependencies(doc: Document) -> list[str]:
+def dropped_dependencies(doc: Document, parsed: Parsed | None = None) -> list[str]:
     """What each environment's compose file leaves out of `depends_on`, as sentences."""
     from stagespec.emitters.compose import dropped_dependencies as dropped
 
@@ -117,7 +125,7 @@ def dropped_dependencies(doc: Document) -> list[str]:
     names: list[str | None] = [*environments(doc)] or [None]
     for name in names:
         where = f" in environment {name!r}" if name else ""
-        for service, dependency in dropped(environment_spec(doc, name)):
+        for service, dependency in dropped(environment_spec(doc, name, parsed)):
             notes.append(
                 f"{service!r} depends on {dependency!r}, which is disabled{where}: "
                 "left out of its depends_on"

@@ -6,6 +6,7 @@ that `--help`, `--version` and `validate` start fast.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -50,9 +51,11 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         from stagespec.errors import StagespecError
+        from stagespec.gcpause import gc_paused
 
         try:
-            return super().invoke(ctx)
+            with gc_paused():  # a command allocates much and frees little: see gc_paused
+                return super().invoke(ctx)
         except StagespecError as e:
             click.echo(f"stagespec: error: {e}", err=True)
             sys.exit(e.exit_code)
@@ -272,7 +275,8 @@ def _build_one(path: Path, out: Path | None, env: str | None, target: str, check
         known = ", ".join(environments(result.document)) or "none"
         raise click.UsageError(f"{result.file} has no environment {env!r} (it has: {known})")
     folder = out or output_dir(result.spec.project, target) / (env or "")
-    files = render_all(result.document, path, folder, only=env, target=target)
+    parsed = result.specs
+    files = render_all(result.document, path, folder, only=env, target=target, parsed=parsed)
     if check:
         fix = f"stagespec build {path.as_posix()}"
         fix += f" --target {target}" if target != "compose" else ""
@@ -281,7 +285,7 @@ def _build_one(path: Path, out: Path | None, env: str | None, target: str, check
     from stagespec.writer import write_tree
 
     write_tree(folder, files)
-    for note in target_notes(result.document, target):
+    for note in target_notes(result.document, target, parsed):
         click.echo(f"note: {note}", err=True)
     click.echo(f"{folder}: wrote {len(files)} files from {result.file}")
     return EXIT_OK
@@ -297,6 +301,20 @@ def _check_output(target: Path, files: dict[str, bytes], fix: str) -> int:
     click.echo(drift.diff, nl=False)
     click.echo(f"{target} is stale; run `{fix}` to update it", err=True)
     return EXIT_FINDINGS
+
+
+def run() -> None:
+    """The `stagespec` program: `main` in a process of its own.
+
+    The cyclic garbage collector stays off from here to the end (commands pause it anyway:
+    see `gcpause`), and what is still alive at exit is frozen, so the interpreter's shutdown
+    does not walk every object once more to find cycles that no longer matter.
+    """
+    gc.disable()
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 def _register_workflow() -> None:

@@ -7,9 +7,6 @@ ourselves (`loader_events.py`), keeping the span of every key and value for diag
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -19,6 +16,7 @@ from yaml._yaml import CParser
 
 from stagespec.diagnostics import Position, Span, at
 from stagespec.errors import SpecLoadError
+from stagespec.gcpause import gc_paused
 from stagespec.loader_events import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
@@ -44,21 +42,6 @@ __all__ = [
 ]
 
 MAX_BYTES = 8 * 1024 * 1024
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: building a large spec allocates many objects
-    and frees almost none, so the collector's passes over them are pure cost (about a third
-    of a build's time). Collection resumes, as it was, on the way out."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
+from stagespec.emitters.base import YamlWriter
 
 
 class Raw(str):
@@ -24,38 +24,15 @@ def required(var: str) -> Raw:
     return Raw(f"${{{var}:?{var} is required}}")
 
 
-def escape(data: object) -> object:
-    """A copy of `data` with every `$` doubled, except in `Raw` strings (made plain)."""
-    if isinstance(data, Raw):
-        return str(data)
-    if isinstance(data, str):
-        # type(data) keeps Quoted for the dumper.
-        return type(data)(data.replace("$", "$$"))
-    if isinstance(data, dict):
-        return {escape(k): escape(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [escape(v) for v in data]
-    return data
+class _Writer(YamlWriter):
+    """Doubles every `$` as it writes a string, except in `Raw` strings."""
 
-
-class _Dumper(yaml.CSafeDumper):  # libyaml's emitter: same output, much faster
-    pass
-
-
-def _quoted(dumper: yaml.CSafeDumper, data: Quoted) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style='"')
-
-
-_Dumper.add_representer(Quoted, _quoted)
+    def string(self, value: str) -> tuple[str, str | None]:
+        if type(value) is Raw:
+            return str(value), None
+        return value.replace("$", "$$"), '"' if type(value) is Quoted else None
 
 
 def dump(data: dict[str, Any]) -> str:
-    """`data` with every `$` escaped, as YAML: yaml.safe_dump's output, plus Quoted."""
-    return yaml.dump(
-        escape(data),
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
-    )
+    """`data` as YAML, with every `$` escaped but in `Raw` strings and `Quoted` quoted."""
+    return _Writer().dump_all([data])

@@ -27,10 +27,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import yaml
-
 from stagespec.emitters import grafana, prometheus
-from stagespec.emitters.base import BuildInput, header
+from stagespec.emitters.base import BuildInput, YamlWriter, header
 from stagespec.emitters.compose_monitoring import GRAFANA, PROMETHEUS
 from stagespec.emitters.k8s_config import (
     GRAFANA_FOLDERS,
@@ -179,28 +177,13 @@ def _put(
     documents[path] = found
 
 
-class _Dumper(yaml.CSafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True  # two probes may share a command: write it twice, not as an alias
-
-
-def _text(dumper: yaml.CSafeDumper, data: str) -> yaml.ScalarNode:
-    # Literal blocks keep generated files readable; the emitter falls back to quoting
-    # whatever a block cannot hold (trailing spaces, some control characters).
-    style = "|" if "\n" in data else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_Dumper.add_representer(str, _text)
+class _Writer(YamlWriter):
+    def string(self, value: str) -> tuple[str, str | None]:
+        # Literal blocks keep generated files readable; the emitter falls back to quoting
+        # whatever a block cannot hold (trailing spaces, some control characters).
+        return value, "|" if "\n" in value else None
 
 
 def _yaml(build: BuildInput, documents: list[dict[str, Any]]) -> bytes:
-    text = yaml.dump_all(
-        documents,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
-    )
+    text = _Writer().dump_all(documents)
     return (header(build) + text).encode("utf-8")

@@ -15,10 +15,13 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _WORD_START = re.compile(r"_([a-z])")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _NAME_TOKEN = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
 
 
 def quote(value: str) -> str:
     """A PromQL double-quoted string literal whose content reads back as `value`."""
+    if not _NEEDS_ESCAPE.search(value):  # the usual case: nothing to escape
+        return f'"{value}"'
     return '"' + "".join(_escape(char) for char in value) + '"'
 
 
