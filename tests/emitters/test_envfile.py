@@ -15,8 +15,8 @@ import yaml
 import stagespec.emitters.compose as compose
 import stagespec.emitters.envfile as envfile
 from stagespec.emitters.base import BuildInput, header
-from stagespec.emitters.env_quote import EnvValueError, quote
 from stagespec.engine import validate_file
+from stagespec.envquote import EnvValueError, quote
 from stagespec.model.spec import Spec
 
 REFERENCE = Path(__file__).parents[2] / "specs" / "inventario-retail" / "stack.yaml"

@@ -24,8 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stagespec.emitters import envfile
-from stagespec.emitters.env_quote import EnvValueError
 from stagespec.envcheck import parse_env
+from stagespec.envquote import EnvValueError
 
 CSP = SLOTS["content security policy"]
 FILES = (envfile.ENV_PATH, envfile.EXAMPLE_PATH)

@@ -103,8 +103,7 @@ def _referenced(spec: dict[str, Any]) -> set[str]:
 def overlay(draw: st.DrawFn, spec: dict[str, Any], name: str) -> dict[str, Any] | None:
     """One environment's overlay; production ones also satisfy the production rules."""
     services: dict[str, Any] = {}
-    # The first service stays: an environment with no service running builds a compose file
-    # that docker-compose 1.29 rejects (reported; validate does not flag it).
+    # The first service stays: an environment with no service running is refused (SS103).
     free = [n for n in list(spec["services"])[1:] if n not in _referenced(spec)]
     for service_name in draw(
         st.lists(st.sampled_from(list(spec["services"])), unique=True, max_size=2)

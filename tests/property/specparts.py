@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from stagespec.secretscan import scan
 
-# A service with one of these names clashes with the monitoring service compose adds, and
-# `build` refuses it although `validate` passes (reported; not generated until fixed).
+# A service with one of these names clashes with the monitoring service compose adds:
+# `validate` refuses it (SS104), so valid specs do not have one.
 MONITORING_NAMES = ("prometheus", "grafana")
 
 # --- names and small values ----------------------------------------------------------------
@@ -71,7 +71,7 @@ IMAGE = st.one_of(
     ),
     st.tuples(
         st.sampled_from(["", "ghcr.io/", "registry.example:5000/team/"]),
-        word(LOWER, LOWER + DIGITS + "-", 10),
+        word(LOWER, LOWER + DIGITS + "-", 10).map(lambda n: n.rstrip("-")),  # ends alphanumeric
         word(LOWER + DIGITS, LOWER + DIGITS + "._-", 8),
     ).map(lambda t: f"{t[0]}{t[1]}:{t[2]}"),
 )
@@ -192,8 +192,7 @@ def service(draw: st.DrawFn, secrets: list[str], volumes: list[str]) -> dict[str
     names = draw(st.lists(ENV_NAME, unique=True, max_size=4))
     if names:
         data["environment"] = {n: draw(env_value(n, secrets)) for n in names}
-    # One mount per container path, and a port published once: compose refuses repeats,
-    # which validate lets through (reported).
+    # One mount per container path (SS106) and a host port published once (SS401).
     if mounts := draw(st.lists(mount(volumes), max_size=2, unique_by=_target)):
         data["volumes"] = mounts
     if draw(st.booleans()):
@@ -213,7 +212,7 @@ SECRET_NAME = word(LOWER, LOWER + DIGITS + "_", 12)
 VOLUME_NAME = word(LOWER, LOWER + DIGITS + "_-", 10)
 METRICS_PATH = st.text(st.sampled_from(LOWER + UPPER + DIGITS + "/_.-"), max_size=15)
 PLUGIN = word(LOWER + DIGITS, LOWER + DIGITS + "_.-", 12)
-CSP = st.text(  # what .env can hold (reported: validate accepts more than build can write)
+CSP = st.text(  # what .env can hold: validate refuses the rest (SS105)
     st.one_of(st.characters(categories=["L", "N"]), st.sampled_from(" ';:-/.*")), max_size=40
 ).filter(lambda v: _plain("csp", v))
 

@@ -5,7 +5,7 @@
 variables are only named in comments there: an empty `VAR=` would set VAR to "" and
 make compose's `${VAR:?}` fail, and any other value would be a secret in a file.
 `.env.example` lists the same keys plus each secret variable with an empty placeholder,
-for whoever sets up a host. Values are quoted by `env_quote`.
+for whoever sets up a host. Values are quoted by `stagespec.envquote`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from stagespec.emitters.base import BuildInput, header
 from stagespec.emitters.compose_secrets import required_variables
-from stagespec.emitters.env_quote import line
 from stagespec.emitters.source_path import with_printable_source
+from stagespec.envquote import line
 from stagespec.model.spec import Degradation, Runtime, Spec
 from stagespec.model.values import Duration
 

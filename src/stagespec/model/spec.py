@@ -292,6 +292,19 @@ def secret_refs(spec: Spec) -> list[tuple[tuple[str, ...], SecretRef]]:
     return found
 
 
+def images(spec: Spec) -> list[tuple[tuple[str, ...], str]]:
+    """Every image the stack names (services built from a context have none), with its path."""
+    found: list[tuple[tuple[str, ...], str]] = [
+        (("services", n, "image"), s.image) for n, s in spec.services.items() if s.image is not None
+    ]
+    monitoring = spec.monitoring
+    if monitoring and monitoring.prometheus:
+        found.append((("monitoring", "prometheus", "image"), monitoring.prometheus.image))
+    if monitoring and monitoring.grafana:
+        found.append((("monitoring", "grafana", "image"), monitoring.grafana.image))
+    return found
+
+
 def runtime_service(spec: Spec) -> Service | None:
     """The service that imports the runtime module; None without `runtime` or if undeclared."""
     return spec.services.get(spec.runtime.service) if spec.runtime else None

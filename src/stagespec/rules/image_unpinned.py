@@ -21,7 +21,9 @@ import fnmatch
 from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity
+from stagespec.model.spec import images
 from stagespec.rules.base import Context, Finding
+from stagespec.rules.image_reference import is_reference
 
 CODE = "SS402"
 NAME = "image-unpinned"
@@ -44,15 +46,11 @@ def _allowed(image: str, patterns: list[str]) -> bool:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    images = [(("services", n, "image"), s.image) for n, s in ctx.spec.services.items()]
-    monitoring = ctx.spec.monitoring
-    if monitoring and monitoring.prometheus:
-        images.append((("monitoring", "prometheus", "image"), monitoring.prometheus.image))
-    if monitoring and monitoring.grafana:
-        images.append((("monitoring", "grafana", "image"), monitoring.grafana.image))
     allowed = list(ctx.options_for(CODE).get("allow", []))
-    for path, image in images:
-        if image is not None and _unpinned(image) and not _allowed(image, allowed):
+    for path, image in images(ctx.spec):
+        if not is_reference(image):
+            continue  # image-reference reports it
+        if _unpinned(image) and not _allowed(image, allowed):
             yield Finding(
                 path, f"image {image!r} is not pinned: give it a version tag other than latest"
             )

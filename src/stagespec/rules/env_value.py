@@ -1,0 +1,44 @@
+"""A free-text setting can be written to `.env` so that it reads back unchanged.
+
+`.env` is read by compose v2 and by docker-compose 1.29, which quote, escape and
+interpolate differently (`stagespec.envquote` has the details). A value with a line
+break or control character, a backslash, `${`, or both a `'` and one of `"`, `$` or a
+backtick has no spelling that both read as written, so `build` could not write it.
+The settings checked are the free-text ones: `runtime.security.csp`.
+
+Failing:
+
+    runtime:
+      security: {csp: "default-src 'self'; report-uri ${REPORT_URL}"}
+
+Fixed: write the value out in full, without `${`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stagespec.diagnostics import Severity
+from stagespec.envquote import EnvValueError, quote
+from stagespec.loader import Path
+from stagespec.rules.base import Context, Finding
+
+CODE = "SS105"
+NAME = "env-value"
+SEVERITY: Severity = "error"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    runtime = ctx.spec.runtime
+    if runtime is None:
+        return
+    settings: list[tuple[Path, str, str | None]] = [
+        (("runtime", "security", "csp"), "CSP_POLICY", runtime.security.csp),
+    ]
+    for path, key, value in settings:
+        if value is None:
+            continue
+        try:
+            quote(key, value)
+        except EnvValueError as e:
+            yield Finding(path, f"cannot be written to .env unchanged: {e}")
