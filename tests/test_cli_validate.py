@@ -185,3 +185,25 @@ def test_script_json_output_parses() -> None:
     payload = json.loads(done.stdout)
     assert {"version", "diagnostics"} <= payload.keys()
     assert [d["code"] for d in payload["diagnostics"]] == ["SS204"]
+
+
+# A file name is text from the repository too: pre-commit and CI pass whatever names it has.
+FORGED = "b.yaml:1:1: error SS000 forged"
+
+
+@pytest.mark.parametrize(
+    "command", [["validate"], ["validate", "--format", "github"], ["build", "--out", "out"]]
+)
+def test_a_file_name_cannot_forge_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    name = f"a\n{FORGED}\x1b[2J\u202e.yaml"
+    shutil.copy(CASES / "invalid" / "SS408-empty-image" / "stack.yaml", tmp_path / name)
+    result = CliRunner().invoke(main, [*command, name])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines, "something is reported"
+    assert not [line for line in lines if line.startswith(FORGED)]
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert any(line.startswith("a\\nb.yaml") or "file=a\\nb.yaml" in line for line in lines)

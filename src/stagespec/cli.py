@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import click
 
 from stagespec import __version__
+from stagespec.diagnostics import printable
 
 if TYPE_CHECKING:
     from stagespec.config import Config
@@ -57,7 +58,7 @@ class _Group(click.Group):
             with gc_paused():  # a command allocates much and frees little: see gc_paused
                 return super().invoke(ctx)
         except StagespecError as e:
-            click.echo(f"stagespec: error: {e}", err=True)
+            click.echo(f"stagespec: error: {printable(str(e))}", err=True)
             sys.exit(e.exit_code)
 
 
@@ -269,11 +270,13 @@ def _build_one(path: Path, out: Path | None, env: str | None, target: str, check
     result = validate_file(path)
     _report([result])
     if result.has_errors or result.document is None or result.spec is None:
-        click.echo(f"{result.file}: not built, the spec has errors", err=True)
+        click.echo(f"{printable(result.file)}: not built, the spec has errors", err=True)
         return EXIT_USAGE if _unreadable(result) else EXIT_FINDINGS
     if env is not None and env not in environments(result.document):
         known = ", ".join(environments(result.document)) or "none"
-        raise click.UsageError(f"{result.file} has no environment {env!r} (it has: {known})")
+        raise click.UsageError(
+            f"{printable(result.file)} has no environment {env!r} (it has: {known})"
+        )
     folder = out or output_dir(result.spec.project, target) / (env or "")
     parsed = result.specs
     files = render_all(result.document, path, folder, only=env, target=target, parsed=parsed)
@@ -287,7 +290,7 @@ def _build_one(path: Path, out: Path | None, env: str | None, target: str, check
     write_tree(folder, files)
     for note in target_notes(result.document, target, parsed):
         click.echo(f"note: {note}", err=True)
-    click.echo(f"{folder}: wrote {len(files)} files from {result.file}")
+    click.echo(f"{printable(str(folder))}: wrote {len(files)} files from {printable(result.file)}")
     return EXIT_OK
 
 
@@ -296,10 +299,10 @@ def _check_output(target: Path, files: dict[str, bytes], fix: str) -> int:
 
     drift = compare_tree(target, files)
     if drift.clean:
-        click.echo(f"{target}: up to date ({len(files)} files)")
+        click.echo(f"{printable(str(target))}: up to date ({len(files)} files)")
         return EXIT_OK
     click.echo(drift.diff, nl=False)
-    click.echo(f"{target} is stale; run `{fix}` to update it", err=True)
+    click.echo(f"{printable(str(target))} is stale; run `{printable(fix)}` to update it", err=True)
     return EXIT_FINDINGS
 
 

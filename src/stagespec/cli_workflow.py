@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from stagespec.diagnostics import printable
 from stagespec.errors import UsageError
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def _checked(path: Path) -> Document:
     if errors or result.document is None:
         for d in result.diagnostics:
             click.echo(d.format(), err=True)
-        click.echo(f"{result.file}: the spec has errors; fix them first", err=True)
+        click.echo(f"{printable(result.file)}: the spec has errors; fix them first", err=True)
         unreadable = any(d.code == "SS005" for d in result.diagnostics)
         sys.exit(2 if unreadable else EXIT_FINDINGS)
     return result.document
@@ -118,7 +119,7 @@ def init(path: str, project: str | None) -> None:
     if name is None:
         raise UsageError("cannot make a project name of this folder's name; give --project")
     _create(target, starter_spec(name))
-    click.echo(f"{target}: wrote a starter spec for project {name!r}")
+    click.echo(f"{printable(str(target))}: wrote a starter spec for project {name!r}")
     click.echo(f"next: edit it, then `stagespec validate {target.as_posix()}`")
 
 
@@ -150,7 +151,7 @@ def import_(compose: str, project: str | None, output: str | None) -> None:
     )
     target = Path(output) if output else source.parent / "stack.yaml"
     _create(target, result.text)
-    click.echo(f"{target}: imported {source}")
+    click.echo(f"{printable(str(target))}: imported {printable(str(source))}")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if result.variables:
@@ -188,10 +189,10 @@ def fmt(specs: tuple[str, ...], check: bool) -> None:
             continue
         changed += 1
         if check:
-            click.echo(f"would reformat {path}")
+            click.echo(f"would reformat {printable(str(path))}")
         else:
             _replace(path, formatted)
-            click.echo(f"reformatted {path}")
+            click.echo(f"reformatted {printable(str(path))}")
     unchanged = len(paths) - changed
     verb = "would be reformatted" if check else "reformatted"
     click.echo(f"{changed} file(s) {verb}, {unchanged} left unchanged", err=True)

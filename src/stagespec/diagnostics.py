@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
@@ -19,6 +20,30 @@ def quoted_key(key: str) -> str:
     if len(key) <= SHOWN_KEY_LENGTH:
         return repr(key)
     return f"{key[:SHOWN_KEY_LENGTH]!r}… ({len(key):,} characters)"
+
+
+# Characters that could rewrite a terminal (escape sequences), break a one-line format (line
+# and paragraph separators too, which str.splitlines() breaks at), make XML 1.0 invalid, or
+# reorder what a reader sees (bidi controls, "Trojan Source").
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NONCHARACTERS = frozenset("\ufffe\uffff")
+_UNSAFE_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")
+
+
+def printable(text: str) -> str:
+    """`text` with control, bidi and non-XML characters shown as escapes such as `\\x1b`."""
+    # The usual case first: isprintable() is False for every Cc, Cs, Zl and Zp character.
+    if text.isprintable() and not any(ch in _BIDI or ch in _NONCHARACTERS for ch in text):
+        return text
+    return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
+
+
+def _unsafe(ch: str) -> bool:
+    return ch in _BIDI or ch in _NONCHARACTERS or unicodedata.category(ch) in _UNSAFE_CATEGORIES
+
+
+def _escape(ch: str) -> str:
+    return ascii(ch)[1:-1]
 
 
 def dotted_path(path: Sequence[str | int]) -> str:
@@ -73,10 +98,11 @@ class Diagnostic:
     related: tuple[Related, ...] = field(default=())
 
     def format(self) -> str:
-        """The one-line text form: `file:line:col: severity CODE name: message`."""
+        """The one-line text form: `file:line:col: severity CODE name: message`; a file
+        name or message cannot start another line or send a terminal escape."""
         return (
-            f"{self.file}:{self.line}:{self.column}: "
-            f"{self.severity} {self.code} {self.name}: {self.message}"
+            f"{printable(self.file)}:{self.line}:{self.column}: "
+            f"{self.severity} {self.code} {self.name}: {printable(self.message)}"
         )
 
     def to_dict(self) -> dict[str, object]:

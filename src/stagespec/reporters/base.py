@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -15,11 +14,6 @@ if TYPE_CHECKING:
     from stagespec.rules import RuleInfo
 
 TOOL_NAME = "stagespec"
-
-# Characters that could rewrite a terminal (escape sequences), break a one-line format, make
-# XML 1.0 invalid, or reorder what a reader sees (bidi controls, "Trojan Source").
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_NONCHARACTERS = frozenset("\ufffe\uffff")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,19 +65,6 @@ def summary_line(report: Report) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def printable(text: str) -> str:
-    """`text` with control, bidi and non-XML characters shown as escapes such as `\\x1b`."""
-    return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
-
-
-def _unsafe(ch: str) -> bool:
-    return ch in _BIDI or ch in _NONCHARACTERS or unicodedata.category(ch) in ("Cc", "Cs")
-
-
-def _escape(ch: str) -> str:
-    return ascii(ch)[1:-1]
 
 
 def posix_path(path: str) -> str:

@@ -7,8 +7,8 @@ also `:` and `,` (actions/toolkit `escapeData` / `escapeProperty`).
 
 from __future__ import annotations
 
-from stagespec.diagnostics import Diagnostic, Severity
-from stagespec.reporters.base import Report, posix_path, printable
+from stagespec.diagnostics import Diagnostic, Severity, printable
+from stagespec.reporters.base import Report, posix_path
 
 NAME = "github"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from stagespec.diagnostics import Diagnostic, Severity
-from stagespec.reporters.base import TOOL_NAME, Report, fails, printable
+from stagespec.diagnostics import Diagnostic, Severity, printable
+from stagespec.reporters.base import TOOL_NAME, Report, fails
 
 NAME = "junit"
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from stagespec.diagnostics import Diagnostic, Related, Severity
-from stagespec.reporters.base import Report, printable, summary_line
+from stagespec.diagnostics import Diagnostic, Related, Severity, printable
+from stagespec.reporters.base import Report, summary_line
 
 NAME = "text"
 
