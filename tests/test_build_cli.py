@@ -112,6 +112,18 @@ def test_check_catches_drift(workdir: Path, drift: str) -> None:
     assert _tree(workdir / "generated") == before
 
 
+def test_check_gives_a_command_a_shell_can_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(REFERENCE, tmp_path / "my stack.yaml")
+    assert _build("my stack.yaml", "--out", "out dir")[0] == 0
+    (tmp_path / "out dir" / "staging" / ".env").unlink()
+    code, output = _build("my stack.yaml", "--out", "out dir", "--check")
+    assert code == 1
+    assert "run `stagespec build 'my stack.yaml' --out 'out dir'` to update it" in output
+
+
 def test_failed_validation_leaves_output_untouched(workdir: Path) -> None:
     assert _build("specs/inventario-retail/stack.yaml")[0] == 0
     before = _tree(workdir)

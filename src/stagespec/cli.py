@@ -281,9 +281,11 @@ def _build_one(path: Path, out: Path | None, env: str | None, target: str, check
     parsed = result.specs
     files = render_all(result.document, path, folder, only=env, target=target, parsed=parsed)
     if check:
-        fix = f"stagespec build {path.as_posix()}"
+        import shlex  # the command is for copying into a shell: paths are quoted as needed
+
+        fix = f"stagespec build {shlex.quote(path.as_posix())}"
         fix += f" --target {target}" if target != "compose" else ""
-        fix += f" --out {out}" if out else ""
+        fix += f" --out {shlex.quote(out.as_posix())}" if out else ""
         return _check_output(folder, files, (fix + f" --env {env}") if env else fix)
     from stagespec.writer import write_tree
 
