@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
@@ -33,17 +32,16 @@ _UNSAFE_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")
 def printable(text: str) -> str:
     """`text` with control, bidi and non-XML characters shown as escapes such as `\\x1b`."""
     # The usual case first: isprintable() is False for every Cc, Cs, Zl and Zp character.
-    if text.isprintable() and not any(ch in _BIDI or ch in _NONCHARACTERS for ch in text):
+    if text.isprintable() and _BIDI.isdisjoint(text) and _NONCHARACTERS.isdisjoint(text):
         return text
-    return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
+    import unicodedata  # only here: `--help` and a clean `validate` never get this far
 
-
-def _unsafe(ch: str) -> bool:
-    return ch in _BIDI or ch in _NONCHARACTERS or unicodedata.category(ch) in _UNSAFE_CATEGORIES
-
-
-def _escape(ch: str) -> str:
-    return ascii(ch)[1:-1]
+    return "".join(
+        ascii(ch)[1:-1]
+        if ch in _BIDI or ch in _NONCHARACTERS or unicodedata.category(ch) in _UNSAFE_CATEGORIES
+        else ch
+        for ch in text
+    )
 
 
 def dotted_path(path: Sequence[str | int]) -> str:

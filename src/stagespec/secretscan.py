@@ -110,17 +110,11 @@ def _has_digit(text: str) -> bool:
 class _TokenShape:
     kind: str
     description: str
-    source: str
-    """The pattern, compiled on first use: most runs meet no value with its needles."""
+    pattern: re.Pattern[str]
     # Literal text every match contains: a value without any is skipped cheaply, which
     # keeps a scan of a huge scalar from running every pattern over it.
     needles: tuple[str, ...]
     check: Callable[[str], bool] | None = None
-    flags: int = 0
-
-    @functools.cached_property
-    def pattern(self) -> re.Pattern[str]:
-        return re.compile(self.source, self.flags)
 
 
 _B = r"(?<![A-Za-z0-9_])"  # start-of-token boundary
@@ -129,96 +123,100 @@ _TOKEN_SHAPES: tuple[_TokenShape, ...] = (
     _TokenShape(
         "private-key",
         "a private key block",
-        r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
-        r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?",
+        re.compile(
+            r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?",
+            re.DOTALL,
+        ),
         ("-----BEGIN",),
-        flags=re.DOTALL,
     ),
     _TokenShape(
         "jwt",
         "a JSON Web Token",
-        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*",
+        re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"),
         ("eyJ",),
     ),
     _TokenShape(
         "aws-access-key",
         "an AWS access key ID",
-        r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])",
+        re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
         ("AKIA", "ASIA"),
     ),
     _TokenShape(
         "github-token",
         "a GitHub token",
-        _B + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
+        re.compile(_B + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
     _TokenShape(
         "gitlab-token",
         "a GitLab personal access token",
-        _B + r"glpat-[A-Za-z0-9_-]{20,}",
+        re.compile(_B + r"glpat-[A-Za-z0-9_-]{20,}"),
         ("glpat-",),
     ),
     _TokenShape(
         "slack-webhook",
         "a Slack webhook URL",
-        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]+",
+        re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]+"),
         ("https://hooks.slack.com/",),
     ),
     _TokenShape(
         "discord-webhook",
         "a Discord webhook URL",
-        r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+",
+        re.compile(
+            r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+"
+        ),
         ("https://",),
     ),
     _TokenShape(
         "slack-token",
         "a Slack token",
-        r"(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9-]{10,}",
+        re.compile(r"(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9-]{10,}"),
         ("xox",),
         _has_digit,
     ),
     _TokenShape(
         "anthropic-key",
         "an Anthropic API key",
-        r"(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}",
+        re.compile(r"(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}"),
         ("sk-ant-",),
         _has_classes,
     ),
     _TokenShape(
         "openai-key",
         "an OpenAI API key",
-        r"(?<![A-Za-z0-9_-])sk-(?!ant-)[A-Za-z0-9_-]{20,}",
+        re.compile(r"(?<![A-Za-z0-9_-])sk-(?!ant-)[A-Za-z0-9_-]{20,}"),
         ("sk-",),
         _has_classes,
     ),
     _TokenShape(
         "stripe-key",
         "a Stripe live secret key",
-        _B + r"[sr]k_live_[A-Za-z0-9]{10,}",
+        re.compile(_B + r"[sr]k_live_[A-Za-z0-9]{10,}"),
         ("k_live_",),
     ),
     _TokenShape(
         "google-api-key",
         "a Google API key",
-        r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])",
+        re.compile(r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"),
         ("AIza",),
     ),
     _TokenShape(
         "sendgrid-key",
         "a SendGrid API key",
-        r"(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
+        re.compile(r"(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
         ("SG.",),
     ),
     _TokenShape(
         "npm-token",
         "an npm access token",
-        _B + r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])",
+        re.compile(_B + r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
         ("npm_",),
     ),
     _TokenShape(
         "huggingface-token",
         "a Hugging Face access token",
-        _B + r"hf_[A-Za-z]{34}(?![A-Za-z0-9])",
+        re.compile(_B + r"hf_[A-Za-z]{34}(?![A-Za-z0-9])"),
         ("hf_",),
     ),
 )

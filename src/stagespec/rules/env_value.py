@@ -20,7 +20,6 @@ from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity
 from stagespec.envquote import EnvValueError, quote
-from stagespec.loader import Path
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS105"
@@ -29,16 +28,10 @@ SEVERITY: Severity = "error"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    runtime = ctx.spec.runtime
-    if runtime is None:
+    csp = ctx.spec.runtime.security.csp if ctx.spec.runtime else None
+    if csp is None:
         return
-    settings: list[tuple[Path, str, str | None]] = [
-        (("runtime", "security", "csp"), "CSP_POLICY", runtime.security.csp),
-    ]
-    for path, key, value in settings:
-        if value is None:
-            continue
-        try:
-            quote(key, value)
-        except EnvValueError as e:
-            yield Finding(path, f"cannot be written to .env unchanged: {e}")
+    try:
+        quote("CSP_POLICY", csp)  # the key `.env` holds it under (emitters/envfile.py)
+    except EnvValueError as e:
+        yield Finding(("runtime", "security", "csp"), f"cannot be written to .env unchanged: {e}")
