@@ -78,7 +78,7 @@ def test_generated_module_is_current() -> None:
     fields, which is meaningful, comes from the model and is the same either way)."""
     schema, config = coreschema.validation_schema()
     assert load(_coreschema.SCHEMA, _coreschema.REFS) == schema, STALE
-    assert _coreschema.CONFIG == config, STALE
+    assert config == _coreschema.CONFIG, STALE
 
 
 def _generated_validator() -> SchemaValidator:
