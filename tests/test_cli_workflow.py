@@ -100,6 +100,33 @@ def test_env_check_refuses_a_spec_with_errors(spec: Path) -> None:
     assert "SS201" in result.output and "fix them first" in result.output
 
 
+# --- no spec given ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate",),
+        ("validate", "--strict"),
+        ("build",),
+        ("build", "--check"),
+        ("env", "check"),
+        ("env", "check", "--env", "staging"),
+        ("fmt",),
+        ("fmt", "--check"),
+        ("diff", "--git", "HEAD"),
+    ],
+)
+def test_no_spec_found_is_one_message_naming_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 2
+    expected = f"no spec given, and no stack.yaml in {Path.cwd()}: give a spec's path"
+    assert result.output == f"stagespec: error: {expected}\n"
+
+
 # --- diff ----------------------------------------------------------------------------------
 
 
@@ -181,6 +208,50 @@ def test_init_bad_project_name(tmp_path: Path) -> None:
     assert not (tmp_path / "stack.yaml").exists()
 
 
+@pytest.mark.parametrize("given", ["my-shop", "my-shop/"])
+def test_init_of_a_folder_writes_its_stack_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("my-shop").mkdir()
+    result = run("init", given)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "my-shop/stack.yaml: wrote a starter spec for project 'my-shop'"
+    )
+    assert "`stagespec validate my-shop/stack.yaml`" in result.output
+    assert [p.name for p in Path("my-shop").iterdir()] == ["stack.yaml"]
+    before = Path("my-shop/stack.yaml").read_bytes()
+    again = run("init", given)
+    assert again.exit_code == 2
+    assert "my-shop/stack.yaml exists; not overwriting it" in again.output
+    assert Path("my-shop/stack.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize("given", ["new-shop", "new-shop/", "new-shop/stack.yaml"])
+def test_init_into_a_missing_folder_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("init", given)
+    assert result.exit_code == 2
+    assert "cannot write new-shop/stack.yaml: there is no folder new-shop" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_starter_passes_fmt_check_and_validate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("init", ".").exit_code == 0
+    formatted = run("fmt", "--check")
+    assert formatted.exit_code == 0, formatted.output
+    assert "0 file(s) would be reformatted, 1 left unchanged" in formatted.output
+    checked = run("validate")
+    assert checked.exit_code == 0, checked.output
+    assert checked.output == "1 file checked: 0 errors\n"
+
+
 def test_import_writes_beside_the_compose_file(tmp_path: Path) -> None:
     compose = Path(shutil.copy(COMPOSE, tmp_path / "docker-compose.yml"))
     result = run("import", str(compose))
@@ -221,7 +292,20 @@ def test_import_refuses_what_it_cannot_read(tmp_path: Path, text: str, message: 
 # --- fmt -----------------------------------------------------------------------------------
 
 
+def test_fmt_check_passes_on_the_shipped_reference_spec() -> None:
+    result = run("fmt", "--check", str(REFERENCE))
+    assert result.exit_code == 0, result.output
+    assert "0 file(s) would be reformatted, 1 left unchanged" in result.output
+
+
 def test_fmt_check_then_rewrite_keeps_every_comment(spec: Path) -> None:
+    # Out of the model's order: `ports` before `build` in the dashboard service.
+    spec.write_text(
+        spec.read_text().replace(
+            '    build: ./web_dashboard\n    ports: ["9000:8080"]\n',
+            '    ports: ["9000:8080"]\n    build: ./web_dashboard\n',
+        )
+    )
     before = spec.read_text()
     check = run("fmt", "--check", str(spec))
     assert check.exit_code == 1

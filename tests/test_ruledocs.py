@@ -30,6 +30,27 @@ def test_explain_unknown_rule_is_a_usage_error() -> None:
     assert "no rule 'SS999'" in result.output
 
 
+@pytest.mark.parametrize(
+    ("query", "meant"),
+    [
+        ("SS30", "SS301 (secret-plaintext) or SS302 (secret-undefined) or SS303 (secret-unused)"),
+        ("secret-plaintex", "SS301 (secret-plaintext)"),
+        ("ss2O1", "SS021 (suppression-expired) or SS201 (breaker-weights)"),
+        ("Tier-Ordr", "SS202 (tier-order)"),
+    ],
+)
+def test_explain_a_mistyped_rule_suggests_the_closest(query: str, meant: str) -> None:
+    result = CliRunner().invoke(main, ["explain", query])
+    assert result.exit_code == 2
+    assert f"no rule {query!r}; did you mean {meant}? `stagespec rules`" in result.output
+
+
+def test_explain_suggests_nothing_when_nothing_is_close() -> None:
+    result = CliRunner().invoke(main, ["explain", "xyz"])
+    assert result.exit_code == 2
+    assert "no rule 'xyz'; `stagespec rules` lists them" in result.output
+
+
 def test_rules_lists_every_rule() -> None:
     result = CliRunner().invoke(main, ["rules"])
     assert result.exit_code == 0

@@ -16,6 +16,7 @@ import click
 
 from stagespec import __version__
 from stagespec.diagnostics import printable
+from stagespec.errors import UsageError
 
 if TYPE_CHECKING:
     from stagespec.config import Config
@@ -25,11 +26,17 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 DEFAULT_SPEC = "stack.yaml"
 
 
-def _spec_paths(specs: tuple[str, ...]) -> list[Path]:
+def spec_paths(specs: tuple[str, ...]) -> list[Path]:
+    """The specs a command was given, or ./stack.yaml; every command that reads specs
+    asks here, so that a missing default gets the same message and exit code everywhere."""
     if specs:
         return [Path(s) for s in specs]
     if not Path(DEFAULT_SPEC).exists():
-        raise click.UsageError(f"no {DEFAULT_SPEC} here; give the path of a spec")
+        try:
+            where = printable(os.getcwd())
+        except OSError:  # the current folder was removed under us
+            where = "the current folder"
+        raise UsageError(f"no spec given, and no {DEFAULT_SPEC} in {where}: give a spec's path")
     return [Path(DEFAULT_SPEC)]
 
 
@@ -113,7 +120,7 @@ def validate(
     threshold: Literal["error", "warning"] = "warning" if strict else fail_on  # type: ignore[assignment]
     results = [
         validate_file(path, config=_config_for(path, config_path), suppress=not no_suppressions)
-        for path in _spec_paths(specs)
+        for path in spec_paths(specs)
     ]
     if chosen == "text" and not writes and not any(r.suppressed for r in results):
         _print_text(results)  # the common path stays free of the reporters' imports
@@ -212,11 +219,14 @@ def list_rules(fmt: str) -> None:
 def explain(rule: str) -> None:
     """Print the documentation of RULE (a code such as SS201, or a name)."""
     from stagespec.ruledocs import explain as explain_text
-    from stagespec.ruledocs import find_rule
+    from stagespec.ruledocs import find_rule, similar_rules
 
     found = find_rule(rule)
     if found is None:
-        raise click.UsageError(f"no rule {rule!r}; `stagespec rules` lists them")
+        close = [f"{r.code} ({r.name})" for r in similar_rules(rule)]
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        message = f"no rule {printable(repr(rule))}; {hint}`stagespec rules` lists them"
+        raise click.UsageError(message)
     click.echo(explain_text(found), nl=False)
 
 
@@ -255,7 +265,7 @@ def build(
     """
     if env and all_envs:
         raise click.UsageError("--env and --all-envs exclude each other")
-    paths = _spec_paths(specs)
+    paths = spec_paths(specs)
     if out and len(paths) > 1:
         raise click.UsageError("--out takes one spec")
     out_dir = Path(out) if out else None
@@ -287,9 +297,10 @@ def _build_one(path: Path, out: Path | None, env: str | None, target: str, check
         fix += f" --target {target}" if target != "compose" else ""
         fix += f" --out {shlex.quote(out.as_posix())}" if out else ""
         return _check_output(folder, files, (fix + f" --env {env}") if env else fix)
+    from stagespec.build import build_inputs
     from stagespec.writer import write_tree
 
-    write_tree(folder, files)
+    write_tree(folder, files, inputs=build_inputs(path))
     for note in target_notes(result.document, target, parsed):
         click.echo(f"note: {note}", err=True)
     click.echo(f"{printable(str(folder))}: wrote {len(files)} files from {printable(result.file)}")
