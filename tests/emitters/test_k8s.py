@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -16,7 +18,8 @@ import yaml
 from stagespec.build import environment_spec
 from stagespec.emitters import envfile, grafana, k8s, prometheus
 from stagespec.emitters.base import BuildInput, header
-from stagespec.emitters.k8s_names import K8sError, memory_quantity, object_name
+from stagespec.emitters.k8s_names import K8sError, memory_quantity, object_name, unique_names
+from stagespec.emitters.k8s_readme import secret_users
 from stagespec.emitters.k8s_workload import probe_command, probes
 from stagespec.loader import load_path
 from stagespec.model.spec import Healthcheck, SecretSource, Spec
@@ -780,3 +783,120 @@ def test_kubernetes_validate_strict(case: str, specs: dict[str, Spec], tmp_path:
     assert "ERROR" not in output and "WARN" not in output, output  # WARN: no schema found
     passed = [line for line in output.splitlines() if line.startswith("INFO")]
     assert len(passed) == len(every_object(files)) * len(validator_versions())
+
+
+# -- growth: the target's work is linear in the number of services ---------------------
+# Counted in steps (lines of the emitters run, and comparisons of names), not timed: a
+# count is the same on a busy machine, and an `in` on a list shows up as comparisons.
+
+SMALL, LARGE = 200, 1600  # 8x the services: linear work takes about 8x the steps, N * N 64x
+MAX_GROWTH = 12
+EMITTERS = str(Path(k8s.__file__).parent)
+
+
+class _Name(str):
+    """A name that counts how often it is compared."""
+
+    comparisons = 0
+
+    def __eq__(self, other: object) -> bool:
+        _Name.comparisons += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def _steps(work: Callable[[], object]) -> int:
+    """Lines of the emitters run, plus comparisons of `_Name`s, while `work` runs."""
+    lines = 0
+
+    def local(frame: FrameType, event: str, arg: object) -> Any:
+        nonlocal lines
+        lines += event == "line"
+        return local
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Any:
+        return local if frame.f_code.co_filename.startswith(EMITTERS) else None
+
+    _Name.comparisons = 0
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        work()
+    finally:
+        sys.settrace(previous)
+    return lines + _Name.comparisons
+
+
+def _growth(work: Callable[[int], Callable[[], object]]) -> float:
+    return _steps(work(LARGE)) / _steps(work(SMALL))
+
+
+def _chain_spec(n: int) -> Spec:
+    """n services in a chain of `depends_on`, every one mounting the same named volume;
+    every name is a `_Name`."""
+    services = {
+        f"s{i}": {
+            "image": "example/app:1.0",
+            "ports": ["8080"],
+            "depends_on": [f"s{i - 1}"] if i else [],
+            "volumes": ["shared:/data"],
+        }
+        for i in range(n)
+    }
+    spec = make_spec(services, volumes={"shared": {}})
+    counted = {
+        _Name(name): service.model_copy(
+            update={"depends_on": [_Name(d) for d in service.depends_on]}
+        )
+        for name, service in spec.services.items()
+    }
+    return spec.model_copy(update={"services": counted})
+
+
+def test_notes_grow_linearly() -> None:
+    def notes(n: int) -> Callable[[], object]:
+        spec = _chain_spec(n)
+        return lambda: k8s.unsupported(spec)
+
+    assert _growth(notes) < MAX_GROWTH
+
+
+def test_unique_names_grow_linearly() -> None:
+    def names(n: int) -> Callable[[], object]:
+        spec_names = [f"service_{i}" for i in range(n)]
+        return lambda: unique_names(spec_names, "service")
+
+    assert _growth(names) < MAX_GROWTH
+
+
+def test_secret_readers_grow_linearly() -> None:
+    def readers(n: int) -> Callable[[], object]:
+        secret = {"env": [{"valueFrom": {"secretKeyRef": {"name": "db-password"}}}]}
+        objects = [
+            {
+                "kind": "Deployment",
+                "metadata": {"name": _Name(f"w{i}")},
+                "spec": {"template": secret},
+            }
+            for i in range(n)
+        ]
+        return lambda: secret_users(objects)
+
+    assert _growth(readers) < MAX_GROWTH
+
+
+def test_linear_helpers_keep_their_answers() -> None:
+    spec = _chain_spec(3)
+    notes = k8s.unsupported(spec)
+    assert "volume 'shared' is mounted by s0, s1, s2: each StatefulSet" in " ".join(notes)
+    with pytest.raises(K8sError, match="'a_b' and 'a-b' both become 'a-b'"):
+        unique_names(["a_b", "c", "a-b"], "service")
+    objects = [
+        {"kind": kind, "metadata": {"name": name}, "spec": {"template": {"secret": {"name": s}}}}
+        for kind, name, s in [
+            ("Deployment", "b", "x"), ("Service", "z", "x"), ("StatefulSet", "a", "x"),
+            ("Deployment", "b", "y"), ("Deployment", "b", "x"),
+        ]
+    ]  # fmt: skip
+    assert secret_users(objects) == {"x": ["b", "a"], "y": ["b"]}

@@ -67,14 +67,15 @@ def object_name(name: str, what: str) -> str:
 def unique_names(names: Iterable[str], what: str) -> dict[str, str]:
     """Spec name -> object name for each of `names`; K8sError when two become one."""
     found: dict[str, str] = {}
+    owners: dict[str, str] = {}  # object name -> the spec name that took it
     for name in names:
         converted = object_name(name, what)
-        clash = next((n for n, c in found.items() if c == converted), None)
-        if clash is not None:
+        if converted in owners:
             raise K8sError(
-                f"{what}s {clash!r} and {name!r} both become {converted!r} in Kubernetes, "
-                "where `_` is not allowed; rename one"
+                f"{what}s {owners[converted]!r} and {name!r} both become {converted!r} in "
+                "Kubernetes, where `_` is not allowed; rename one"
             )
+        owners[converted] = name
         found[name] = converted
     return found
 

@@ -14,9 +14,10 @@ from stagespec.model.values import PortMapping
 def unsupported(spec: Spec) -> list[str]:
     """Everything in `spec` the Kubernetes manifests leave out or change, one sentence each."""
     notes: list[str] = []
+    dependents = _dependents(spec)
     for name, service in spec.services.items():
         if service.enabled:
-            notes += _service_notes(spec, name, service)
+            notes += _service_notes(spec, name, service, dependents.get(name, []))
     notes += _volume_notes(spec)
     grafana = spec.monitoring.grafana if spec.monitoring else None
     if grafana is not None:
@@ -29,7 +30,21 @@ def unsupported(spec: Spec) -> list[str]:
     return notes
 
 
-def _service_notes(spec: Spec, name: str, service: Service) -> list[str]:
+def _dependents(spec: Spec) -> dict[str, list[str]]:
+    """Service -> the enabled services that depend on it, in spec order.
+
+    Built once for the whole spec: asking each service's question of every other one
+    made the notes of N services take N * N steps.
+    """
+    found: dict[str, list[str]] = {}
+    for other, service in spec.services.items():
+        if service.enabled:
+            for dependency in dict.fromkeys(service.depends_on):
+                found.setdefault(dependency, []).append(other)
+    return found
+
+
+def _service_notes(spec: Spec, name: str, service: Service, dependents: list[str]) -> list[str]:
     component = object_name(name, "service")
     notes = []
     if component != name:
@@ -44,7 +59,7 @@ def _service_notes(spec: Spec, name: str, service: Service) -> list[str]:
             "StatefulSet always restarts its pods (run it as a Job if it should stop)"
         )
     notes += [_host_port(component, port) for port in service.ports if port.host is not None]
-    notes += _port_notes(spec, name, service)
+    notes += _port_notes(name, service, dependents)
     notes += _build_note(spec.project, name, component, service.build)
     notes += list(_probe_notes(name, service))
     for mount in service.volumes:
@@ -91,14 +106,13 @@ def _host_port(component: str, port: PortMapping) -> str:
     )
 
 
-def _port_notes(spec: Spec, name: str, service: Service) -> list[str]:
+def _port_notes(name: str, service: Service, dependents: list[str]) -> list[str]:
     inferred = inferred_port(service)
     if inferred is not None:
         return [
             f"{name} declares no port: its Service uses {inferred.number}, the default port "
             f"of its image {service.image!r}"
         ]
-    dependents = [other for other, s in spec.services.items() if s.enabled and name in s.depends_on]
     if service_ports(service) or not dependents:
         return []
     return [
@@ -135,10 +149,12 @@ def _probe_notes(name: str, service: Service) -> Iterator[str]:
 
 def _volume_notes(spec: Spec) -> list[str]:
     users: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()  # (volume, service): a list's `in` made this N * N
     for name, service in spec.services.items():
         for mount in service.volumes if service.enabled else ():
-            if mount.is_named and name not in users.setdefault(mount.source, []):
-                users[mount.source].append(name)
+            if mount.is_named and (mount.source, name) not in seen:
+                seen.add((mount.source, name))
+                users.setdefault(mount.source, []).append(name)
     for role, server in _monitoring_volumes(spec):
         users.setdefault(server, []).append(role)
     notes = [

@@ -34,15 +34,13 @@ def _secret_names(value: Any) -> Iterator[str]:
 
 def secret_users(objects: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Secret name -> the workloads that read it, in first-use order."""
-    users: dict[str, list[str]] = {}
+    users: dict[str, dict[str, None]] = {}  # ordered sets: a list's `in` made this N * N
     for item in objects:
         if item.get("kind") not in _WORKLOADS:
             continue
         for name in _secret_names(item["spec"]["template"]):
-            listed = users.setdefault(name, [])
-            if item["metadata"]["name"] not in listed:
-                listed.append(item["metadata"]["name"])
-    return users
+            users.setdefault(name, {})[item["metadata"]["name"]] = None
+    return {name: list(readers) for name, readers in users.items()}
 
 
 def _create_command(build: BuildInput, name: str) -> str:
