@@ -232,3 +232,50 @@ def test_production_differs_from_staging_as_the_overlay_says() -> None:
     assert "localstack" not in production["services"]
     assert "FORCE_HTTPS=true" in (COMMITTED / "production" / ".env").read_text()
     assert "FORCE_HTTPS=false" in (COMMITTED / "staging" / ".env").read_text()
+
+
+SINGLE = (
+    "stagespec: 1\nproject: demo\nservices:\n"
+    "  api: {image: 'api:1', healthcheck: {test: [CMD, ping]}}\n"
+)
+
+
+@pytest.mark.parametrize("env", [None, "staging"])
+def test_a_spec_inside_its_own_output_folder_is_not_deleted(
+    tmp_path: Path, env: str | None
+) -> None:
+    # A spec without environments, or one environment, is built into the folder itself:
+    # once the spec is moved in there, a rebuild would replace the folder and the spec.
+    out = tmp_path / "out"
+    spec = tmp_path / "stack.yaml"
+    spec.write_bytes(REFERENCE.read_bytes() if env else SINGLE.encode())
+    chosen = ["--env", env] if env else []
+    assert _build(str(spec), "--out", str(out), *chosen)[0] == 0
+    spec = spec.rename(out / "stack.yaml")
+    before = _tree(out)
+    code, output = _build(str(spec), "--out", str(out), *chosen)
+    assert code == 2, output
+    assert f"{out} holds {spec}, which this build reads" in output
+    assert _tree(out) == before
+
+
+def test_a_folder_that_holds_the_config_is_not_replaced(tmp_path: Path) -> None:
+    from stagespec.build import build_inputs
+
+    (tmp_path / ".git").mkdir()
+    spec = tmp_path / "app" / "stack.yaml"
+    spec.parent.mkdir()
+    spec.write_text(SINGLE)
+    assert build_inputs(spec) == [spec]
+    config = tmp_path / ".stagespec.yaml"
+    config.write_text("extends: default\n")
+    assert build_inputs(spec) == [spec, config]
+    out = tmp_path / "out"
+    assert _build(str(spec), "--out", str(out))[0] == 0
+    shared = out / "shared-config.yaml"  # the team's config, kept (by mistake) in the output
+    config.rename(shared)
+    config.symlink_to(shared)
+    code, output = _build(str(spec), "--out", str(out))
+    assert code == 2, output
+    assert f"{out} holds {config}, which this build reads" in output
+    assert shared.read_text() == "extends: default\n"

@@ -84,7 +84,7 @@ def test_env_check_env_file_supplies_what_is_missing(spec: Path) -> None:
     [
         ((), "declares environments staging, production: choose one with --env"),
         (("--env", "qa"), "has no environment 'qa'"),
-        (("--env", "staging", "--env-file", "absent.env"), "env file absent.env does not exist"),
+        (("--env", "staging", "--env-file", "absent.env"), "env file absent.env: no such file"),
     ],
 )
 def test_env_check_usage_errors(spec: Path, args: tuple[str, ...], message: str) -> None:

@@ -226,6 +226,27 @@ def test_an_unreadable_env_file_is_a_usage_error(tmp_path: Path) -> None:
         _check(_all_set(), [tmp_path / "latin1.env"])
 
 
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: p.mkdir(), "is a directory, not a file"),
+        (lambda p: p.write_bytes(b"A=1\nB=s\xe9cret\n"), "is not UTF-8 text (line 2, column 4)"),
+        (lambda p: p.write_bytes(b"A=1\n" * (3 << 20)), "is larger than 8 MiB"),
+    ],
+    ids=["directory", "latin-1", "too-large"],
+)
+def test_an_env_file_that_cannot_be_read_says_why_and_no_byte_of_it(
+    tmp_path: Path, make: object, reason: str
+) -> None:
+    env_file = tmp_path / "bad.env"
+    make(env_file)  # type: ignore[operator]
+    with pytest.raises(UsageError) as caught:
+        _check(_all_set(), [env_file])
+    message = str(caught.value)
+    assert message.startswith(f"cannot read env file {env_file}: ") and reason in message
+    assert "xe9" not in message and "s\xe9" not in message  # the value's byte is not shown
+
+
 FILE_SOURCED = _edit(
     TEXT, "postgres_password:      {env: POSTGRES_PASSWORD}", "postgres_password: {file: pg.txt}"
 )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import stat
 import textwrap
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -106,20 +109,37 @@ def test_orders_match_the_model() -> None:
     assert tuple(Service.model_fields) == SERVICE_ORDER
 
 
+def _unordered(text: str) -> str:
+    """`text` with two keys of its `dashboard` service swapped: out of the model's order."""
+    lines = text.splitlines(keepends=True)
+    start = lines.index("  dashboard:\n")
+    first, second = start + 1, start + 2
+    assert lines[first].startswith("    ") and lines[second].startswith("    ")
+    lines[first], lines[second] = lines[second], lines[first]
+    return "".join(lines)
+
+
+def test_reference_is_canonical() -> None:
+    """The shipped spec is what `fmt` writes: `stagespec fmt --check` passes on it."""
+    assert format_spec(REFERENCE) == REFERENCE
+
+
+def test_reference_with_keys_out_of_order_comes_back() -> None:
+    unordered = _unordered(REFERENCE)
+    assert unordered != REFERENCE
+    assert format_spec(unordered) == REFERENCE
+
+
 def test_reference_keeps_every_comment_and_line() -> None:
-    formatted = format_spec(REFERENCE)
-    assert _comments(formatted) == _comments(REFERENCE)
-    assert Counter(formatted.splitlines()) == Counter(REFERENCE.splitlines())
-
-
-def test_reference_changes_only_by_service_key_order() -> None:
-    formatted = format_spec(REFERENCE)
-    assert formatted.splitlines()[:40] == REFERENCE.splitlines()[:40]
-    assert len(formatted) == len(REFERENCE)
+    unordered = _unordered(REFERENCE)
+    formatted = format_spec(unordered)
+    assert _comments(formatted) == _comments(unordered)
+    assert Counter(formatted.splitlines()) == Counter(unordered.splitlines())
 
 
 def test_reference_still_validates_the_same() -> None:
-    assert _findings(format_spec(REFERENCE)) == _findings(REFERENCE)
+    unordered = _unordered(REFERENCE)
+    assert _findings(format_spec(unordered)) == _findings(unordered)
 
 
 def _sections(text: str) -> list[str]:
@@ -197,3 +217,62 @@ def test_invalid_yaml_is_refused(text: str) -> None:
 def test_unicode_line_separators_are_refused() -> None:
     with pytest.raises(FormatError):
         format_spec("stagespec: 1\nproject: 'a\u2028b'\n")
+
+
+# --- `stagespec fmt` rewrites a file in place: same owner, group and mode --------------
+
+
+def _fmt(*args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from stagespec.cli import main
+
+    result = CliRunner().invoke(main, ["fmt", *args])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+@pytest.mark.parametrize(("owner", "mode"), [((1000, 1000), 0o640), ((0, 1000), 0o2664)])
+def test_a_rewrite_keeps_owner_group_and_mode(
+    tmp_path: Path, owner: tuple[int, int], mode: int
+) -> None:
+    spec = tmp_path / "stack.yaml"
+    spec.write_text(MESSY)
+    os.chown(spec, *owner)
+    spec.chmod(mode)
+    code, output = _fmt(str(spec))
+    assert code == 0, output
+    assert spec.read_text() == MESSY_FORMATTED
+    info = spec.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (*owner, mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stack.yaml"]
+
+
+def test_a_rewrite_through_a_link_keeps_the_link_and_the_target_s_mode(tmp_path: Path) -> None:
+    target = tmp_path / "real.yaml"
+    target.write_text(MESSY)
+    target.chmod(0o600)
+    link = tmp_path / "stack.yaml"
+    link.symlink_to(target)
+    assert _fmt(str(link))[0] == 0
+    assert link.is_symlink() and target.read_text() == MESSY_FORMATTED
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_what_is_not_a_regular_file_is_checked_but_never_rewritten(tmp_path: Path) -> None:
+    fifo = tmp_path / "stack.yaml"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "w", encoding="utf-8") as pipe:
+            pipe.write(MESSY)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    code, output = _fmt(str(fifo))
+    writer.join(timeout=5)
+    assert code == 2
+    assert "not a regular file" in output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stack.yaml"]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from stagespec.errors import OutputError
-from stagespec.writer import MANIFEST, compare_tree, with_manifest, write_tree
+from stagespec.writer import MANIFEST, MANIFEST_HEADER, compare_tree, with_manifest, write_tree
 
 FILES = with_manifest({"a.yml": b"a: 1\n", "sub/b.json": b"{}\n"})
 
@@ -27,8 +30,10 @@ def test_write_creates_files_and_manifest(tmp_path: Path) -> None:
     write_tree(out, FILES)
     tree = _tree(out)
     assert tree == FILES
-    for line in tree[MANIFEST].decode().splitlines():
-        digest, name = line.split("  ")
+    header, *lines = tree[MANIFEST].decode().splitlines(keepends=True)
+    assert header == MANIFEST_HEADER
+    for line in lines:
+        digest, name = line.rstrip("\n").split("  ")
         assert hashlib.sha256(tree[name]).hexdigest() == digest
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -73,16 +78,18 @@ def test_failed_write_leaves_previous_output(
     assert _tree(out) == before
 
 
-def test_symlink_in_old_output_is_not_followed(tmp_path: Path) -> None:
+def test_symlink_in_old_output_is_neither_followed_nor_deleted(tmp_path: Path) -> None:
+    # stagespec writes no links, so a link in the old output is someone else's: refused.
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("keep")
     out = tmp_path / "out"
     write_tree(out, FILES)
     (out / "link").symlink_to(outside)
-    write_tree(out, FILES)
+    with pytest.raises(OutputError, match="holds link, which stagespec did not write"):
+        write_tree(out, FILES)
     assert (outside / "keep.txt").read_text() == "keep"
-    assert not (out / "link").exists()
+    assert (out / "link").is_symlink()
 
 
 def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
@@ -110,3 +117,128 @@ def test_compare_clean_and_each_drift(tmp_path: Path) -> None:
 def test_compare_missing_directory(tmp_path: Path) -> None:
     drift = compare_tree(tmp_path / "nothing", FILES)
     assert sorted(drift.missing) == sorted(FILES)
+
+
+# --- a folder is replaced only when stagespec can prove it wrote it ---------------------
+
+
+def _folder_of_someone_elses(tmp_path: Path) -> Path:
+    """Someone's files with their own `sha256sum` manifest, made by the real tool."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(b"\xff\xd8 one")
+    (folder / "b.jpg").write_bytes(b"\xff\xd8 two")
+    listing = subprocess.run(
+        ["sha256sum", "a.jpg", "b.jpg"], cwd=folder, check=True, capture_output=True
+    ).stdout
+    (folder / MANIFEST).write_bytes(listing)
+    return folder
+
+
+needs_sha256sum = pytest.mark.skipif(shutil.which("sha256sum") is None, reason="no sha256sum")
+
+
+@needs_sha256sum
+def test_a_folder_with_a_sha256sum_manifest_of_its_own_is_refused(tmp_path: Path) -> None:
+    folder = _folder_of_someone_elses(tmp_path)
+    before = _tree(folder)
+    with pytest.raises(OutputError, match=r"MANIFEST\.sha256 that stagespec did not write"):
+        write_tree(folder, FILES)
+    assert _tree(folder) == before
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["notes.txt", "sub/notes.txt", "empty-folder/", "sub/deeper/", f"sub/{MANIFEST}"],
+)
+def test_a_file_the_manifest_does_not_list_is_refused(tmp_path: Path, extra: str) -> None:
+    out = tmp_path / "out"
+    write_tree(out, FILES)
+    if extra.endswith("/"):
+        (out / extra).mkdir()
+    else:
+        (out / extra).write_text("mine\n")
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    with pytest.raises(OutputError, match=rf"holds {re.escape(extra)}, which stagespec did not"):
+        write_tree(out, with_manifest({"a.yml": b"a: 2\n"}))
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+    assert (out / "a.yml").read_bytes() == b"a: 1\n"
+
+
+def test_an_unlisted_file_in_one_environment_folder_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    every_env = {f"{env}/{name}": data for env in ("dev", "prod") for name, data in FILES.items()}
+    write_tree(out, every_env)
+    (out / "prod" / "backup.sql").write_text("mine\n")
+    with pytest.raises(OutputError, match=r"holds prod/backup\.sql, which stagespec did not"):
+        write_tree(out, every_env)
+    assert (out / "prod" / "backup.sql").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        MANIFEST_HEADER + "not a sha256sum line\n",
+        MANIFEST_HEADER.upper(),
+        "# another tool's header\n",
+        MANIFEST_HEADER + "0" * 64 + "  a.yml",  # no final newline: cut short
+    ],
+)
+def test_a_manifest_that_is_not_stagespec_s_proves_nothing(tmp_path: Path, manifest: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MANIFEST).write_text(manifest)
+    with pytest.raises(OutputError, match="that stagespec did not write"):
+        write_tree(out, FILES)
+    assert (out / MANIFEST).read_text() == manifest
+
+
+def test_bytecode_of_a_generated_module_does_not_block_a_rebuild(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    files = with_manifest({"runtime.py": b"X = 1\n", "a.yml": b"a: 1\n"})
+    write_tree(out, files)
+    cache = out / "__pycache__"
+    cache.mkdir()
+    (cache / "runtime.cpython-311.pyc").write_bytes(b"\x00")
+    write_tree(out, files)
+    assert _tree(out) == files
+    cache.mkdir()
+    (cache / "other.cpython-311.pyc").write_bytes(b"\x00")  # no other.py was written
+    with pytest.raises(OutputError, match=r"holds __pycache__/other\.cpython-311\.pyc"):
+        write_tree(out, files)
+
+
+@needs_sha256sum
+def test_sha256sum_checks_the_manifest_as_the_readme_says(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(out, FILES)
+    check = ["sha256sum", "--check", "--strict", MANIFEST]
+    done = subprocess.run(check, cwd=out, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(done.stdout.splitlines()) == ["a.yml: OK", "sub/b.json: OK"]
+    (out / "a.yml").write_bytes(b"a: edited\n")
+    done = subprocess.run(check, cwd=out, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert "a.yml: FAILED" in done.stdout
+
+
+@pytest.mark.parametrize("how", ["the spec", "a link to the spec", "the link's target"])
+def test_a_folder_that_holds_an_input_is_refused(tmp_path: Path, how: str) -> None:
+    out = tmp_path / "out"
+    write_tree(out, FILES)
+    spec = out / "a.yml"  # listed in the manifest: only the input check can refuse it
+    if how == "a link to the spec":
+        (tmp_path / "elsewhere.yml").write_text("x")
+        spec = out / "link.yml"
+        spec.symlink_to(tmp_path / "elsewhere.yml")
+    elif how == "the link's target":
+        link = tmp_path / "link.yml"
+        link.symlink_to(out / "a.yml")
+        spec = link
+    before = _tree(out)
+    with pytest.raises(OutputError, match="which this build reads"):
+        write_tree(out, FILES, inputs=[spec])
+    assert _tree(out) == before
+    if how == "a link to the spec":
+        spec.unlink()
+    write_tree(out, FILES, inputs=[tmp_path / "beside.yml"])  # an input beside it is fine

@@ -13,7 +13,7 @@ from stagespec.loader import Document
 from stagespec.model.overlay import environment_document
 from stagespec.model.parse import parse_spec
 from stagespec.model.spec import Spec
-from stagespec.writer import with_manifest
+from stagespec.writer import real_path, with_manifest
 
 
 def source_name(path: Path) -> str:
@@ -62,7 +62,18 @@ def render_environment(
 
 def relative_dir(spec_path: Path, out: Path) -> str:
     """The spec's folder as seen from `out`, with `/`, for paths the spec writes relatively."""
-    return Path(os.path.relpath(spec_path.parent.resolve(), out.resolve())).as_posix()
+    return Path(os.path.relpath(real_path(spec_path.parent), real_path(out))).as_posix()
+
+
+def build_inputs(spec_path: Path) -> list[Path]:
+    """The files a build of `spec_path` reads: the spec and the config that applies to it.
+
+    The writer refuses to replace a folder that holds one of them.
+    """
+    from stagespec.config import find_config
+
+    config = find_config(spec_path)
+    return [spec_path] if config is None else [spec_path, config]
 
 
 def output_dir(project: str, target: str = "compose") -> Path:

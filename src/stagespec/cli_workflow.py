@@ -7,6 +7,7 @@ short; `cli.py` registers them. Like there, heavy modules are imported inside th
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -44,7 +45,7 @@ def env_group() -> None:
 
 
 @env_group.command(name="check", short_help="Check this host provides every secret.")
-@click.argument("spec", default="stack.yaml", type=click.Path(dir_okay=False))
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
 @click.option("--env", "env", metavar="NAME", help="The environment to check.")
 @click.option(
     "--env-file",
@@ -53,18 +54,16 @@ def env_group() -> None:
     type=click.Path(dir_okay=False),
     help="Also read variables from FILE (repeatable; later files win over earlier ones).",
 )
-def env_check(spec: str, env: str | None, env_files: tuple[str, ...]) -> None:
+def env_check(spec: str | None, env: str | None, env_files: tuple[str, ...]) -> None:
     """Check that this host provides every variable and secret file SPEC needs.
 
     Lists what is missing or empty, never a value; exits 1 when anything is missing.
     The process environment wins over the files, as with docker compose.
     """
+    from stagespec.cli import spec_paths
     from stagespec.envcheck import check_environment, format_report, select_environment
 
-    path = Path(spec)
-    for file in env_files:
-        if not Path(file).is_file():
-            raise UsageError(f"env file {file} does not exist")
+    path = spec_paths((spec,) if spec else ())[0]
     doc = _checked(path)
     chosen = select_environment(doc, env)
     files = [Path(f) for f in env_files]
@@ -74,29 +73,32 @@ def env_check(spec: str, env: str | None, env_files: tuple[str, ...]) -> None:
 
 
 @click.command(short_help="What a spec change means, and its generated diff.")
-@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("old", required=False, type=click.Path(dir_okay=False))
 @click.argument("new", required=False, type=click.Path(dir_okay=False))
 @click.option("--git", "rev", metavar="REF", help="Compare OLD as git revision REF has it.")
-def diff(old: str, new: str | None, rev: str | None) -> None:
+def diff(old: str | None, new: str | None, rev: str | None) -> None:
     """Summarise what changes for the stack between two specs, then diff the generated files.
 
     `stagespec diff OLD NEW` compares two files; `stagespec diff SPEC --git REF` compares
-    SPEC with its version at REF (for a pull request: `--git origin/main`).
+    SPEC (default: ./stack.yaml) with its version at REF (for a pull request:
+    `--git origin/main`).
     Both render as if at the newer spec's path. Exit 0 either way; 1 if a spec has errors.
     """
+    from stagespec.cli import spec_paths
     from stagespec.loader import load_path
     from stagespec.revision import spec_at_revision
     from stagespec.specdiff import diff_documents
 
-    if (new is None) == (rev is None):
-        raise click.UsageError("give OLD and NEW, or one SPEC with --git REF")
-    new_path = Path(new) if new is not None else Path(old)
-    if rev is not None:
+    if rev is None and old is not None and new is not None:
+        new_path = Path(new)
+        _checked(Path(old))
+        old_doc = load_path(Path(old))
+    elif rev is not None and new is None:
+        new_path = spec_paths((old,) if old else ())[0]
         old_doc = spec_at_revision(new_path, rev)
         _checked(new_path)
     else:
-        _checked(Path(old))
-        old_doc = load_path(Path(old))
+        raise click.UsageError("give OLD and NEW, or one SPEC with --git REF")
     new_doc = _checked(new_path)
     out = Path("generated") / str(new_doc.data.get("project", "stack"))
     result = diff_documents(old_doc, new_doc, new_path, out)
@@ -107,20 +109,37 @@ def diff(old: str, new: str | None, rev: str | None) -> None:
 
 
 @click.command(short_help="Write a commented starter stack.yaml.")
-@click.argument("path", default="stack.yaml", type=click.Path(dir_okay=False))
+@click.argument("path", default="stack.yaml", type=click.Path())
 @click.option("--project", help="Project name [default: from the folder's name].")
 def init(path: str, project: str | None) -> None:
-    """Write a commented starter spec to PATH (default: ./stack.yaml); never overwrites."""
+    """Write a commented starter spec to PATH (default: ./stack.yaml); never overwrites.
+
+    PATH may be a folder (one that exists, or any path ending in `/` or without a .yaml
+    or .yml suffix): the spec is then its stack.yaml.
+    """
     from stagespec.importer_values import spec_name
     from stagespec.starter import starter_spec
 
-    target = Path(path)
+    target = _init_target(path)
     name = project or spec_name(target.resolve().parent.name)
     if name is None:
         raise UsageError("cannot make a project name of this folder's name; give --project")
     _create(target, starter_spec(name))
     click.echo(f"{printable(str(target))}: wrote a starter spec for project {name!r}")
-    click.echo(f"next: edit it, then `stagespec validate {target.as_posix()}`")
+    click.echo(f"next: edit it, then `stagespec validate {printable(target.as_posix())}`")
+
+
+def _init_target(path: str) -> Path:
+    """The file `init PATH` writes: PATH itself, or stack.yaml in PATH when it names a folder.
+
+    A name with no YAML suffix that does not exist is taken for a folder too: a spec file
+    named `somedir` is never what was meant, and a clear "no folder" beats a surprise file.
+    """
+    target = Path(path)
+    is_file_name = target.suffix.lower() in {".yaml", ".yml"} or target.exists()
+    if path.endswith(("/", os.sep)) or target.is_dir() or not is_file_name:
+        return target / "stack.yaml"
+    return target
 
 
 @click.command(name="import", short_help="Turn a docker-compose file into a stack.yaml.")
@@ -139,13 +158,10 @@ def import_(compose: str, project: str | None, output: str | None) -> None:
     """
     from stagespec.importer import import_compose
     from stagespec.loader import decode
+    from stagespec.readfile import read_bytes
 
     source = Path(compose)
-    try:
-        raw = source.read_bytes()
-    except OSError as e:
-        raise UsageError(f"cannot read {source}: {e.strerror}") from e
-    text = decode(source.as_posix(), raw)
+    text = decode(source.as_posix(), read_bytes(source))
     result = import_compose(
         text, source.as_posix(), project=project, folder=source.resolve().parent.name
     )
@@ -164,6 +180,8 @@ def _create(target: Path, text: str) -> None:
             handle.write(text)
     except FileExistsError as e:
         raise UsageError(f"{target} exists; not overwriting it") from e
+    except FileNotFoundError as e:  # the file itself is being created: its folder is missing
+        raise UsageError(f"cannot write {target}: there is no folder {target.parent}") from e
     except OSError as e:
         raise UsageError(f"cannot write {target}: {e.strerror}") from e
 
@@ -173,17 +191,15 @@ def _create(target: Path, text: str) -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file would change.")
 def fmt(specs: tuple[str, ...], check: bool) -> None:
     """Rewrite SPEC files (default: ./stack.yaml) in canonical layout, keeping comments."""
+    from stagespec.cli import spec_paths
     from stagespec.fmt import format_spec
     from stagespec.loader import decode
+    from stagespec.readfile import read_bytes
 
-    paths = [Path(s) for s in specs] or [Path("stack.yaml")]
+    paths = spec_paths(specs)
     changed = 0
     for path in paths:
-        try:
-            raw = path.read_bytes()
-        except OSError as e:
-            raise UsageError(f"cannot read {path}: {e.strerror}") from e
-        text = decode(path.as_posix(), raw)
+        text = decode(path.as_posix(), read_bytes(path))
         formatted = format_spec(text, path.as_posix())
         if formatted == text:
             continue
@@ -200,20 +216,48 @@ def fmt(specs: tuple[str, ...], check: bool) -> None:
 
 
 def _replace(path: Path, text: str) -> None:
-    """Write `text` over `path` atomically: a crash leaves the old file, not half of one."""
+    """Write `text` over `path` atomically: a crash leaves the old file, not half of one.
+
+    The new file takes the old one's owner, group and mode before it takes its place: run
+    as root, a rewrite must not leave a user's spec root-owned (and unreadable to them).
+    Where the owner cannot be kept (not root, someone else's file), nothing is written.
+    """
     real = path.resolve()  # a symlinked spec keeps its link; its target is rewritten
     try:
+        old = os.stat(real)
+        if not stat.S_ISREG(old.st_mode):
+            raise UsageError(f"cannot rewrite {path}: not a regular file (try --check)")
         fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
     except OSError as e:
         raise UsageError(f"cannot write {path}: {e.strerror}") from e
+    replaced = False
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-        os.chmod(temp, os.stat(real).st_mode & 0o7777)
+            _take_owner(handle.fileno(), old, path)
+            # The mode after the owner: chown clears the set-id bits.
+            os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode))
         os.replace(temp, real)
+        replaced = True
     except OSError as e:
-        Path(temp).unlink(missing_ok=True)
         raise UsageError(f"cannot write {path}: {e.strerror}") from e
+    finally:
+        if not replaced:
+            Path(temp).unlink(missing_ok=True)
+
+
+def _take_owner(fd: int, old: os.stat_result, path: Path) -> None:
+    """Give the open file `fd` the owner and group of `old`."""
+    new = os.fstat(fd)
+    if (old.st_uid, old.st_gid) == (new.st_uid, new.st_gid):
+        return
+    try:
+        os.fchown(fd, old.st_uid, old.st_gid)
+    except PermissionError as e:
+        raise UsageError(
+            f"cannot rewrite {path}: its owner or group ({old.st_uid}:{old.st_gid}) could not "
+            "be kept; run as its owner"
+        ) from e
 
 
 COMMANDS = (env_group, diff, init, import_, fmt)

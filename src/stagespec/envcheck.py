@@ -36,6 +36,7 @@ from stagespec.build import environment_spec, environments
 from stagespec.errors import UsageError
 from stagespec.loader import Document
 from stagespec.model.spec import Spec, secret_refs
+from stagespec.readfile import ReadError, read_text
 
 Status = Literal["missing", "empty", "unreadable", "present", "not needed"]
 FAILED: tuple[Status, ...] = ("missing", "empty", "unreadable")
@@ -212,11 +213,10 @@ def _provided(
     found: dict[str, _Found] = {}
     problems: list[EnvFileProblem] = []
     for path in paths:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            reason = e.strerror if isinstance(e, OSError) else "it is not UTF-8 text"
-            raise UsageError(f"cannot read env file {path}: {reason}") from e
+        try:  # a process substitution's /dev/fd/N is a FIFO: read once, bounded
+            text = read_text(path)
+        except ReadError as e:
+            raise UsageError(f"cannot read env file {path}: {e.reason}{e.where}") from e
         parsed, bad = parse_env(text, str(path), lambda k: _first(environ.get(k), values.get(k)))
         values.update(parsed)
         found.update({k: _Found(str(path), v == "") for k, v in parsed.items()})

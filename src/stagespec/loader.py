@@ -26,6 +26,7 @@ from stagespec.loader_events import (
     Reader,
     TooDeep,
 )
+from stagespec.readfile import MAX_BYTES, ReadError, decode_utf8, limit_text, read_bytes
 
 __all__ = [
     "MAX_ALIAS_NODES",
@@ -40,8 +41,6 @@ __all__ = [
     "load_path",
     "load_text",
 ]
-
-MAX_BYTES = 8 * 1024 * 1024
 
 
 @dataclass
@@ -75,33 +74,25 @@ def _file_problem(file: str, message: str, line: int = 1, column: int = 1) -> Sp
 
 def decode(file: str, raw: bytes) -> str:
     """Check size and encoding; return the text without a UTF-8 byte order mark."""
-    if len(raw) > MAX_BYTES:
-        raise _file_problem(file, "file is larger than 8 MiB, the most a spec may be")
+    if len(raw) > MAX_BYTES:  # bytes that came another way than read_bytes (git show)
+        limit = limit_text(MAX_BYTES)
+        raise _file_problem(file, f"file is larger than {limit}, the most a spec may be")
     if b"\x00" in raw[:8192] or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _file_problem(file, "file is binary or UTF-16, not UTF-8 text")
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise _file_problem(
-            file, f"file is not UTF-8: byte {raw[e.start]:#04x}", line, column
-        ) from e
-    return text.removeprefix("\ufeff")
+        return decode_utf8(file, raw)
+    except ReadError as e:
+        byte = raw[e.offset or 0]
+        raise _file_problem(file, f"file is not UTF-8: byte {byte:#04x}", e.line, e.column) from e
 
 
 def load_path(path: FsPath, display: str | None = None) -> Document:
-    """Read and load a spec file."""
+    """Read (see readfile: bounded, streams once) and load a spec file."""
     name = display or str(path)
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)  # enough to tell "too big"; /dev/zero never ends
-    except FileNotFoundError as e:
-        raise _file_problem(name, "no such file") from e
-    except IsADirectoryError as e:
-        raise _file_problem(name, "is a directory, not a spec file") from e
-    except OSError as e:
-        raise _file_problem(name, f"cannot be read: {e.strerror}") from e
+        raw = read_bytes(path, display=name)
+    except ReadError as e:
+        raise _file_problem(name, e.reason) from e
     return load_text(decode(name, raw), name)
 
 
@@ -144,6 +135,11 @@ def _read(text: str, file: str) -> tuple[Reader, bool, Any]:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(p) for p in (e.context, e.problem) if p)
         span = Span(Position(line, column), Position(line, column))
+        if "maximum nesting depth" in str(e.problem):
+            # libyaml releases since PyYAML 6.0.4 have a nesting limit of their own, which the
+            # scanner's look-ahead can reach before our MAX_DEPTH: the same refusal, either way
+            message = f"refused: nesting deeper than {MAX_DEPTH} levels"
+            raise SpecLoadError([at(file, span, "SS004", "yaml-limit", "error", message)]) from None
         diag = at(file, span, "SS001", "yaml-syntax", "error", f"invalid YAML: {message}")
         raise SpecLoadError([diag]) from None
     except yaml.reader.ReaderError as e:

@@ -11,11 +11,16 @@ into the same folder removes.
 
 What is never touched:
 - anything a symlink points to: an output directory that is itself a symlink is refused,
-  and links inside the old tree are deleted as links, never followed;
-- a directory stagespec did not write: an existing output directory is replaced only
-  when it is empty, holds a `MANIFEST.sha256`, or holds only folders that each hold one
-  (a build of every environment). So `--out .` in a project folder is refused instead
-  of emptied.
+  and so is one with a link in it (stagespec writes none);
+- a directory stagespec did not write. An existing output directory is replaced only when
+  it is empty, or when stagespec can prove it wrote it: a `MANIFEST.sha256` of its own
+  (it starts with `MANIFEST_HEADER`, a `#` comment, which `sha256sum -c` skips, and every
+  other line is a `sha256sum` line) that lists every file in the folder, at the root or in
+  each folder at the root (a build of every environment). Only Python's bytecode cache
+  of a listed module (`__pycache__/<module>.*.pyc`, which importing it writes) may be
+  there unlisted. So `--out .` in a project folder, or a folder of someone's files with
+  their own `sha256sum` manifest, is refused instead of emptied;
+- the build's own inputs: a folder that holds the spec or its config is refused.
 
 Two builds into the same parent folder take turns (an `flock` on that folder), so one
 never removes the other's work in progress.
@@ -37,8 +42,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from stagespec.errors import OutputError
+from stagespec.readfile import MAX_BYTES, ReadError, read_bytes, read_text
 
 MANIFEST = "MANIFEST.sha256"
+MANIFEST_HEADER = "# stagespec build manifest 1: `sha256sum -c MANIFEST.sha256` checks it\n"
+"""The first line of every manifest stagespec writes: its proof that it wrote the folder."""
+_MANIFEST_LINE = re.compile(r"[0-9a-f]{64}  ([^\\\n]+)")
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 # What write_tree leaves when it is killed: `.<name>.new-` or `.<name>.old-` and eight
@@ -49,7 +58,7 @@ _LEFTOVER = re.compile(r"\..*\.(?:new|old)-[a-z0-9_]{8}", re.DOTALL)
 def with_manifest(files: dict[str, bytes]) -> dict[str, bytes]:
     """Add a sha256sum-style manifest listing every file (`sha256sum -c` can check it)."""
     lines = [f"{hashlib.sha256(files[p]).hexdigest()}  {p}\n" for p in sorted(files)]
-    return {**files, MANIFEST: "".join(lines).encode()}
+    return {**files, MANIFEST: (MANIFEST_HEADER + "".join(lines)).encode()}
 
 
 def _safe_relative(path: str) -> PurePosixPath:
@@ -59,10 +68,14 @@ def _safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
-def write_tree(out: Path, files: dict[str, bytes]) -> None:
-    """Replace directory `out` with exactly `files` (manifests included by the caller)."""
+def write_tree(out: Path, files: dict[str, bytes], inputs: Iterable[Path] = ()) -> None:
+    """Replace directory `out` with exactly `files` (manifests included by the caller).
+
+    `inputs` are the files the build read (the spec, its config): none may be in `out`.
+    """
     names = {name: _safe_relative(name) for name in files}  # all checked before any write
     target = _absolute(out)
+    sources = [(path, _absolute(path)) for path in inputs]
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError as e:
@@ -71,7 +84,7 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
         raise OutputError(f"cannot write {out}: {_reason(e)}") from e
     try:
         with _locked(target.parent):
-            _check_replaceable(out, target)
+            _check_replaceable(out, target, sources)
             _remove_leftovers(target)
             _replace(target, files, names)
     except OSError as e:
@@ -81,8 +94,31 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
 def _absolute(out: Path) -> Path:
     """`out` as an absolute path whose folder is resolved and whose last part is not."""
     if out.name in ("", ".."):  # `.`, `..`, `/`: no name of its own to keep
-        return out.resolve()
-    return out.absolute().parent.resolve() / out.name
+        return real_path(out)
+    return real_path(out.absolute().parent) / out.name
+
+
+def real_path(path: Path) -> Path:
+    """`path` with every symbolic link resolved; OutputError when they make a loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as e:  # RuntimeError: Python before 3.13 on a loop
+        raise OutputError(f"{path}: its path goes through a loop of symbolic links") from e
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _check_no_input_inside(out: Path, target: Path, sources: list[tuple[Path, Path]]) -> None:
+    """Refuse to replace a folder that holds a file the build reads (the link or its target)."""
+    real = real_path(target)
+    for given, absolute in sources:
+        if _inside(absolute, target) or _inside(real_path(given), real):
+            raise OutputError(
+                f"{out} holds {given}, which this build reads, and a build replaces the "
+                "whole directory; choose an output directory that holds none of its inputs"
+            )
 
 
 def _reason(e: OSError) -> str:
@@ -120,8 +156,8 @@ def _link_error(out: Path) -> OutputError:
     )
 
 
-def _check_replaceable(out: Path, target: Path) -> None:
-    """Refuse a symlink, a file, or a directory stagespec did not write."""
+def _check_replaceable(out: Path, target: Path, sources: list[tuple[Path, Path]]) -> None:
+    """Refuse a symlink, a file, a folder of inputs, or one stagespec cannot prove it wrote."""
     try:
         mode = os.lstat(target).st_mode
     except FileNotFoundError:
@@ -130,10 +166,12 @@ def _check_replaceable(out: Path, target: Path) -> None:
         raise _link_error(out)
     if not stat.S_ISDIR(mode):
         raise OutputError(f"{out} exists and is not a directory")
-    if not _written_by_stagespec(target):
+    _check_no_input_inside(out, target, sources)
+    reason = _foreign(target)
+    if reason is not None:
         raise OutputError(
-            f"{out} holds files stagespec did not write (it has no {MANIFEST}), and a build "
-            "replaces the whole directory; empty it, or choose another output directory"
+            f"{out} {reason}, and a build replaces the whole directory; empty it, or "
+            "choose another output directory"
         )
 
 
@@ -144,16 +182,102 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _written_by_stagespec(folder: Path) -> bool:
-    """Empty, or a manifest at the root, or only folders that each have one (every env)."""
+def _foreign(folder: Path) -> str | None:
+    """Why `folder` is not provably stagespec's output; None when it is (or is empty)."""
     with os.scandir(folder) as scanned:
-        entries = [entry for entry in scanned if not _LEFTOVER.fullmatch(entry.name)]
-    if not entries or _is_file(folder / MANIFEST):
-        return True
-    return all(
-        entry.is_dir(follow_symlinks=False) and _is_file(Path(entry.path) / MANIFEST)
-        for entry in entries
-    )
+        entries = [
+            entry
+            for entry in scanned
+            if not (_LEFTOVER.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False))
+        ]
+    if not entries:
+        return None
+    if os.path.lexists(folder / MANIFEST):
+        return _foreign_build(folder, "")
+    for entry in entries:  # a build of every environment: a folder of its own for each
+        if not entry.is_dir(follow_symlinks=False) or not os.path.lexists(
+            Path(entry.path, MANIFEST)
+        ):
+            return f"holds files stagespec did not write (it has no {MANIFEST})"
+    for entry in entries:
+        reason = _foreign_build(Path(entry.path), f"{entry.name}/")
+        if reason is not None:
+            return reason
+    return None
+
+
+def _foreign_build(folder: Path, prefix: str) -> str | None:
+    """Why `folder`, which has a MANIFEST.sha256, is not one build's output; None if it is."""
+    listed = _listed(folder / MANIFEST)
+    if listed is None:
+        return (
+            f"has a {prefix}{MANIFEST} that stagespec did not write (no stagespec header; "
+            "if an older stagespec wrote it, delete the folder and build again)"
+        )
+    unlisted = _first_unlisted(folder, listed)
+    if unlisted is not None:
+        return (
+            f"holds {prefix}{unlisted}, which stagespec did not write "
+            f"(its {prefix}{MANIFEST} does not list it)"
+        )
+    return None
+
+
+def _listed(manifest: Path) -> set[str] | None:
+    """The files a manifest of stagespec's lists; None if `manifest` is not one."""
+    if not _is_file(manifest):  # a link or a FIFO named so proves nothing
+        return None
+    try:
+        text = read_text(manifest)
+    except ReadError as e:
+        if e.errno is not None:  # the system failed: that proves nothing either way
+            raise OutputError(f"cannot read {manifest}: {e.reason}") from e
+        return None  # too large, or not text: not a manifest of ours
+    if not text.startswith(MANIFEST_HEADER) or not text.endswith("\n"):
+        return None
+    listed = set()
+    for line in text[len(MANIFEST_HEADER) :].splitlines():
+        match = _MANIFEST_LINE.fullmatch(line)
+        if match is None:
+            return None
+        listed.add(match.group(1))
+    return listed
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def _first_unlisted(folder: Path, listed: set[str]) -> str | None:
+    """The first entry under `folder` neither listed, a folder of listed files, nor bytecode."""
+    folders = {parent.as_posix() for name in listed for parent in PurePosixPath(name).parents}
+    files = listed | {MANIFEST}
+    for root, dirs, names in os.walk(folder, onerror=_raise):  # links are never followed
+        base = PurePosixPath(Path(root).relative_to(folder).as_posix())
+        for name in sorted(dirs):
+            relative = base / name
+            path = os.path.join(root, name)
+            if os.path.islink(path):
+                return relative.as_posix()
+            if not (relative.as_posix() in folders or _is_bytecode(relative, listed)):
+                return relative.as_posix() + "/"
+        for name in sorted(names):
+            relative = base / name
+            known = relative.as_posix() in files or _is_bytecode(relative, listed)
+            if not (known and _is_file(Path(root, name))):
+                return relative.as_posix()
+    return None
+
+
+def _is_bytecode(relative: PurePosixPath, listed: set[str]) -> bool:
+    """Whether `relative` is the `__pycache__` of listed modules, or a `.pyc` of one."""
+    if relative.name == "__pycache__":
+        folder = relative.parent
+        return any(name.endswith(".py") and PurePosixPath(name).parent == folder for name in listed)
+    if relative.parent.name != "__pycache__" or relative.suffix != ".pyc":
+        return False
+    module = relative.parent.parent / (relative.name.split(".", 1)[0] + ".py")
+    return module.as_posix() in listed
 
 
 def _remove_leftovers(target: Path) -> None:
@@ -293,7 +417,12 @@ def compare_tree(out: Path, files: dict[str, bytes]) -> Drift:
             missing.append(name)
             chunks.append(unified_diff(name, b"", expected[name], "(missing)"))
             continue
-        actual = path.read_bytes()
+        try:  # an output file is never over twice what the build writes, or 8 MiB
+            actual = read_bytes(path, limit=max(MAX_BYTES, 2 * len(expected[name])))
+        except ReadError as e:
+            changed.append(name)
+            chunks.append(f"{name}: {e.reason}\n")
+            continue
         if actual != expected[name]:
             changed.append(name)
             chunks.append(unified_diff(name, actual, expected[name], name))

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from stagespec.writer import MANIFEST, with_manifest
+from stagespec.writer import MANIFEST, MANIFEST_HEADER, with_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "specs" / "inventario-retail" / "stack.yaml"
@@ -66,12 +66,15 @@ def beside(out: Path) -> list[str]:
 
 
 def manifests_hold(root: Path) -> bool:
-    """Every MANIFEST.sha256 under `root` lists exactly its folder's files, with their hashes."""
+    """Every MANIFEST.sha256 under `root` is stagespec's and lists exactly its folder's files."""
     for manifest in root.rglob(MANIFEST):
         folder = manifest.parent
         listed = {}
-        for line in manifest.read_text().splitlines():
-            digest, name = line.split("  ", 1)
+        header, *lines = manifest.read_text().splitlines(keepends=True)
+        if header != MANIFEST_HEADER:
+            return False
+        for line in lines:
+            digest, name = line.rstrip("\n").split("  ", 1)
             listed[name] = digest
         present = {k for k in tree(folder) if k != MANIFEST}
         if set(listed) != present:

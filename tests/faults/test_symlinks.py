@@ -1,16 +1,17 @@
 """Symlinks never lead a build out of its output directory.
 
 What stagespec does, and these tests hold it to:
-- links inside an existing output directory (to a file, to a folder, dangling, or where
-  a generated file goes) are deleted with the old tree as links; their targets are never
-  written, read or deleted;
+- a link inside an existing output directory (to a file, to a folder, dangling, or where
+  a generated file goes) is not stagespec's, which writes none: the build is refused and
+  nothing is touched, neither the link nor its target;
 - an output directory that is itself a symlink is refused, by `build` and by
   `build --check`, with a clear error: replacing it would either follow it or silently
   turn it into a folder;
 - links in the folders above the output directory are followed, as for any path the user
   gives: `--out link/out` writes `out` in the folder `link` points to, and nothing else;
-- a directory stagespec did not write (no MANIFEST.sha256) is refused, not emptied, so
-  `--out` cannot be pointed at a project folder by mistake.
+- a directory stagespec did not write (no MANIFEST.sha256 of its own) is refused, not
+  emptied, so `--out` cannot be pointed at a project folder by mistake;
+- an `--out` whose path loops through symbolic links is refused with a clear error.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _build(*args: str) -> tuple[int, str]:
         ("staging/grafana", "sub"),  # a folder the new build writes into
     ],
 )
-def test_links_in_the_old_output_are_deleted_not_followed(
+def test_links_in_the_old_output_refuse_the_build_and_are_not_followed(
     tmp_path: Path, outside: Path, link: str, points_to: str
 ) -> None:
     out = tmp_path / "generated" / "out"
@@ -74,10 +75,11 @@ def test_links_in_the_old_output_are_deleted_not_followed(
     elif path.exists():
         path.unlink()
     path.symlink_to(outside / points_to)
-    before = _snapshot(outside)
-    write_tree(out, NEW)
-    assert tree(out) == NEW
-    assert _snapshot(outside) == before
+    before, outside_before = tree(out), _snapshot(outside)
+    with pytest.raises(OutputError, match=f"holds {link}, which stagespec did not write"):
+        write_tree(out, NEW)
+    assert tree(out) == before
+    assert _snapshot(outside) == outside_before
     assert beside(out) == ["out"]
 
 
@@ -155,11 +157,16 @@ def test_a_folder_stagespec_did_not_write_is_refused_not_emptied(
     project.mkdir()
     spec = project / "stack.yaml"
     spec.write_bytes(REFERENCE.read_bytes())
+    (tmp_path / "elsewhere.yaml").write_bytes(REFERENCE.read_bytes())
     (project / "notes.txt").write_text("mine\n")
     monkeypatch.chdir(project)
     before = tree(project)
     out = str(project) if folder == "the spec's folder" else "."
     code, output = _build("stack.yaml", "--out", out)
+    assert code == 2
+    assert "holds stack.yaml, which this build reads" in output  # said first: the clearer
+    assert tree(project) == before
+    code, output = _build(str(tmp_path / "elsewhere.yaml"), "--out", out)
     assert code == 2
     assert "holds files stagespec did not write (it has no MANIFEST.sha256)" in output
     assert tree(project) == before
@@ -175,3 +182,16 @@ def test_a_manifest_that_is_a_link_does_not_make_a_folder_stagespec_s(
     with pytest.raises(OutputError, match="did not write"):
         write_tree(out, NEW)
     assert (out / "precious.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_an_output_path_through_a_loop_of_links_is_refused(tmp_path: Path, check: bool) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    before = tree(tmp_path)
+    code, output = _build(
+        str(REFERENCE), "--out", str(tmp_path / "a" / "out"), *(["--check"] * check)
+    )
+    assert code == 2, output
+    assert "goes through a loop of symbolic links" in output
+    assert tree(tmp_path) == before
