@@ -17,7 +17,7 @@ from stagespec.diagnostics import dotted_path
 from stagespec.errors import StagespecError
 from stagespec.importer_emit import dump_spec
 from stagespec.importer_service import Session, map_service
-from stagespec.importer_values import spec_name
+from stagespec.importer_values import show, spec_name
 from stagespec.loader import Document, load_text
 
 _TOP_MAPPED = {"name", "services", "volumes", "networks", "secrets"}
@@ -106,7 +106,7 @@ def _project(
         if name is None:
             continue
         if name != raw:
-            session.note("project", f"{raw!r} (from {origin}) is now {name!r}")
+            session.note("project", f"{show(raw)} (from {origin}) is now {name!r}")
         return name
     raise ComposeImportError(f"{file}: no project name found; give one with --project")
 
@@ -118,7 +118,7 @@ def _network(session: Session, networks: Any, spec: dict[str, Any]) -> str | Non
     options = options if isinstance(options, dict) else {}
     driver = options.get("driver", "bridge")
     if driver not in _DRIVERS:
-        session.note(f"networks.{name}.driver", f"{driver!r} is not mapped: now bridge")
+        session.note(f"networks.{name}.driver", f"{show(driver)} is not mapped: now bridge")
         driver = "bridge"
     spec["network"] = {"name": str(name), "driver": driver}
     for key in sorted(set(options) - {"driver"}):

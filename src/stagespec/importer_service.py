@@ -20,6 +20,7 @@ from stagespec.importer_values import (
     mount,
     port,
     reference,
+    show,
     size,
     spec_name,
     unescape,
@@ -195,21 +196,33 @@ def _words(session: Session, where: str, value: Any) -> str | list[str] | None:
 
 
 def _environment(session: Session, where: str, value: Any) -> dict[str, Any]:
-    pairs: list[tuple[str, Any]] = []
+    pairs: list[tuple[str, str, Any]] = []  # where, the name, its value
     if isinstance(value, dict):
-        pairs = list(value.items())
+        pairs = [(f"{where}.{key}", str(key), raw) for key, raw in value.items()]
     elif isinstance(value, list):
-        for item in value:
-            key, eq, text = str(item).partition("=")
-            pairs.append((key, text if eq else None))
+        pairs = [_list_item(session, f"{where}.{index}", item) for index, item in enumerate(value)]
     env: dict[str, Any] = {}
     service = where.split(".")[1]
-    for key, raw in pairs:
+    for at, key, raw in pairs:
         if not ENV_NAME.match(key):
-            session.note(f"{where}.{key}", "left out: not a valid variable name for the spec")
-            continue
-        env[key] = _env_entry(session, service, f"{where}.{key}", key, env_value(raw))
+            session.note(at, "left out: not NAME=value with a valid variable name for the spec")
+        elif isinstance(raw, dict | list):
+            session.note(f"{where}.{key}", f"left out: {show(raw)} is not a string or a number")
+        else:
+            env[key] = _env_entry(session, service, f"{where}.{key}", key, env_value(raw))
     return env
+
+
+def _list_item(session: Session, where: str, item: Any) -> tuple[str, str, Any]:
+    """(where, name, value) of one `- NAME=value` item; `- NAME: value` is read the same."""
+    if isinstance(item, dict) and len(item) == 1:
+        ((key, raw),) = item.items()
+        session.note(where, "a mapping in a list: read as NAME=value")
+        return where, str(key), raw
+    if isinstance(item, dict | list) or item is None:
+        return where, "", None
+    key, eq, text = str(item).partition("=")
+    return where, key, text if eq else None
 
 
 def _looks_secret(key: str) -> bool:

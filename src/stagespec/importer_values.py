@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from stagespec.model.values import Duration, PortMapping, Size, VolumeMount
-from stagespec.secretscan import scan
+from stagespec.secretscan import names_secret, scan
 
 
 class Unmapped(ValueError):
@@ -56,12 +56,25 @@ def spec_name(raw: str, pattern: re.Pattern[str] = NAME, sep: str = "-") -> str 
     return name if name and pattern.match(name) else None
 
 
-def show(value: object) -> str:
-    """A value quoted for a note, unless it might be a secret."""
+def show(value: object, key: str | None = None) -> str:
+    """An input value as a note may show it: quoted when it cannot be a secret, else
+    described by its kind ("a mapping", "a value") without any of its content.
+
+    Every note that mentions a compose value goes through here. A value is hidden when
+    the scanner finds a secret in it (under `key`, when it has one), or when any word of
+    it names a secret (`MYSQL_PASSWORD x`, a variable written without its `=`).
+    """
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
     text = str(value)
-    if scan(None, text) is not None or len(text) > 80:
+    if len(text) > _SHOWN_LENGTH or names_secret(text) or scan(key, text) is not None:
         return "a value"
     return repr(text)
+
+
+_SHOWN_LENGTH = 80
 
 
 def unescape(text: str) -> tuple[str, bool]:

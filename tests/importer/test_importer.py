@@ -299,6 +299,62 @@ def test_secret_in_a_command_is_left_out() -> None:
     assert any(n.startswith("services.cache.command: left out") for n in result.notes)
 
 
+@pytest.mark.parametrize(
+    ("item", "note"),
+    [
+        ("- POSTGRES_PASSWORD: Hy3Gt6Rbq", "services.db.environment.0: a mapping in a list"),
+        ('- "MYSQL_PASSWORD Hy3Gt6Rbq"', "services.db.environment.0: left out: not NAME=value"),
+        ("- {POSTGRES_PASSWORD: Hy3Gt6Rbq, B: 1}", "services.db.environment.0: left out"),
+        ("- [POSTGRES_PASSWORD, Hy3Gt6Rbq]", "services.db.environment.0: left out"),
+    ],
+)
+def test_a_malformed_environment_item_is_noted_without_its_value(item: str, note: str) -> None:
+    result, _ = _import(f"""
+        services:
+          db:
+            image: postgres:15
+            environment:
+              {item}
+    """)
+    assert any(n.startswith(note) for n in result.notes), result.notes
+    assert "Hy3G" not in result.text + "\n".join(result.notes)
+
+
+def test_a_mapping_in_an_environment_list_is_read_as_its_pair() -> None:
+    _, spec = _import("""
+        services:
+          db:
+            image: postgres:15
+            environment:
+              - POSTGRES_PASSWORD: Hy3Gt6Rbq
+              - MODE: fast
+    """)
+    assert spec.services["db"].environment["POSTGRES_PASSWORD"] == SecretRef(
+        secret="postgres_password"
+    )
+    assert spec.services["db"].environment["MODE"] == "fast"
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        'healthcheck: {test: ["CMD-SHELL", "mysqladmin ping -uroot -pHy3Gt6Rbq"]}',
+        'healthcheck: {test: ["CMD", "redis-cli", "-a", "Hy3Gt6Rbq", "ping"]}',
+        "command: \"sh -c 'PGPASSWORD=Hy3Gt6Rbq psql -h db'\"",
+        'command: ["redis-server", "--masterauth", "Hy3Gt6Rbq"]',
+    ],
+)
+def test_a_password_in_a_command_shape_is_left_out(field: str) -> None:
+    result, _ = _import(f"""
+        services:
+          db:
+            image: postgres:15
+            {field}
+    """)
+    assert "Hy3G" not in result.text + "\n".join(result.notes)
+    assert any("left out: it holds a plain-text secret" in n for n in result.notes)
+
+
 def test_same_key_with_different_values_gets_two_secrets() -> None:
     result, spec = _import("""
         services:

@@ -144,3 +144,25 @@ def test_reference(text: str, expected: tuple[str, bool] | None) -> None:
 def test_show_hides_what_may_be_a_secret() -> None:
     assert show("8000-8010:80") == "'8000-8010:80'"
     assert show("sk-proj-Xk29vLq84TmZr01AbCdEfGhIjKlMnOpQ") == "a value"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("MYSQL_PASSWORD Hy3Gt6Rbq", "a value"),  # a variable written without its `=`
+        ("api_token: Hy3Gt6Rbq", "a value"),
+        ({"POSTGRES_PASSWORD": "Hy3Gt6Rbq"}, "a mapping"),
+        (["--requirepass", "Hy3Gt6Rbq"], "a list"),
+        ("redis-server --requirepass Hy3Gt6Rbq", "a value"),
+        ("x" * 81, "a value"),
+        ("bridge2", "'bridge2'"),
+        (5432, "'5432'"),
+    ],
+)
+def test_show_describes_a_value_without_its_content(value: Any, shown: str) -> None:
+    assert show(value) == shown
+
+
+def test_show_under_a_secret_key_hides_digits() -> None:
+    assert show("48151623") == "'48151623'"
+    assert show("48151623", key="POSTGRES_PASSWORD") == "a value"

@@ -1,10 +1,27 @@
 """No secret is written in plain text anywhere in the spec.
 
-Every string of the spec is scanned (environment values, command arguments, healthcheck
-tests, URLs, overlays): a literal value under a key that names a secret (password, token,
-api key, private key, credentials...), a known token shape (AWS, GitHub, OpenAI, Slack,
-private key blocks, JWTs), a URL with a password, or a high-entropy string. The value is
-never shown, only a redacted hint.
+Every string and number of the spec is scanned (environment values, commands as a string
+or a list, healthcheck tests, URLs, defaults, overlays) for:
+
+- a value under a key that names a secret (password, token, api key, private key,
+  credentials...), digits included: `POSTGRES_PASSWORD: 48151623` is a password;
+- a known token shape (AWS, GitHub, GitLab, OpenAI, Anthropic, Slack, Stripe, Google,
+  npm, Hugging Face, private key blocks, JWTs);
+- a URL with a password (`postgres://app:...@db/app`);
+- a password in a command: an option or variable that names one (`--requirepass X`,
+  `--password=X`, `PGPASSWORD=X psql`), a Redis directive (`masterauth X`), an SQL
+  `PASSWORD '...'`, or a client's short option (`mysql -pX`, `redis-cli -a X`); in a
+  list-form command the option and its value are separate items;
+- a high-entropy string.
+
+Values are literal, as the emitters write them: a `$` in a value excuses nothing. Only a
+value that is one whole reference (`${NAME}`, `$NAME`, or `$(cat /run/secrets/x)` in a
+command, which the container's shell runs) is not a secret; the default of
+`${NAME:-default}` is judged as a value.
+
+The message names the key path, the place in the value where the secret starts, and what
+it looks like ("a password given to --requirepass", "a GitHub token", "a URL with a
+password"); it never shows any character of the value.
 
 Failing:
 
@@ -33,17 +50,29 @@ from typing import Any
 from stagespec.diagnostics import Severity, dotted_path
 from stagespec.loader import Document, Path
 from stagespec.rules.base import Context, Finding
-from stagespec.secretscan import scan
+from stagespec.secretscan import Finding as Secret
+from stagespec.secretscan import scan, scan_words
 
 CODE = "SS301"
 NAME = "secret-plaintext"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ()  # the raw document only: it runs on any spec that loads
 
-# Declarations and references name secrets but hold none; each environment's overlay is
-# scanned once, merged into that environment's spec, not again from the base document.
-_SKIP = {("secrets",), ("environments",)}
+# References name secrets but hold none; each environment's overlay is scanned once,
+# merged into that environment's spec, not again from the base document.
+_SKIP = {("environments",)}
 
-_Literal = tuple[Path, str | None, str]  # where, the key or flag naming it, the text
+# Where, the key or option naming it, and the text (a tuple: the words of a list).
+_Literal = tuple[Path, str | None, str | tuple[str, ...]]
+
+
+def _scalar_text(value: Any) -> str | None:
+    """A scalar as the text the scanner judges: strings and numbers, not booleans."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def _strings(value: Any, path: Path, key: str | None, found: list[_Literal]) -> None:
@@ -54,18 +83,20 @@ def _strings(value: Any, path: Path, key: str | None, found: list[_Literal]) -> 
         for k, v in value.items():
             _strings(v, (*path, k), k, found)
     elif isinstance(value, list):
+        words = [_scalar_text(v) for v in value]
+        if value and all(word is not None for word in words):
+            found.append((path, None, tuple(word for word in words if word is not None)))
+            return
         for i, v in enumerate(value):
             _strings(v, (*path, i), _flag(value[i - 1]) if i else None, found)
-    elif isinstance(value, str):
-        found.append((path, key, value))
-    elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        found.append((path, key, str(value)))
+    elif (text := _scalar_text(value)) is not None:
+        found.append((path, key, text))
 
 
 def _flag(previous: Any) -> str | None:
     """`--requirepass` before a value in an argument list names that value, like a key."""
     if isinstance(previous, str) and previous.startswith("-") and "=" not in previous:
-        return previous.lstrip("-")
+        return previous
     return None
 
 
@@ -82,11 +113,18 @@ def check_data(doc: Document, options: Mapping[str, Any] | None = None) -> Itera
     literals: list[_Literal] = []
     _strings(doc.data, (), None, literals)
     for path, key, value in literals:
-        finding = scan(key, value, **limits)
-        if finding is not None:
-            where = dotted_path(path)
-            yield Finding(
-                path,
-                f"{where} holds {finding.description} in plain text ({finding.redacted}); "
-                "declare it under `secrets:` and refer to it with {secret: name}",
-            )
+        if isinstance(value, tuple):
+            for index, secret in scan_words(value, **limits):
+                yield _finding((*path, index), secret)
+        elif (secret_found := scan(key, value, **limits)) is not None:
+            yield _finding(path, secret_found)
+
+
+def _finding(path: Path, secret: Secret) -> Finding:
+    """The diagnostic: where, and what the value looks like; never any of the value."""
+    at = f" (from character {secret.offset + 1} of the value)" if secret.offset else ""
+    return Finding(
+        path,
+        f"{dotted_path(path)} holds {secret.description} in plain text{at}; "
+        "declare it under `secrets:` and refer to it with {secret: name}",
+    )
