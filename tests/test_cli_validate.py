@@ -57,7 +57,7 @@ def spec_of(case: str) -> Path:
 def expected_at(case: str, code: str) -> tuple[int, int]:
     """The line and column of the first `code` diagnostic listed in the case's expected.txt."""
     for line in (CASES / case / "expected.txt").read_text(encoding="utf-8").splitlines():
-        position, _, found = line.split()
+        position, _, found, _ = line.split(maxsplit=3)
         if found == code:
             row, column = position.split(":")
             return int(row), int(column)

@@ -92,6 +92,7 @@ def test_full_config(tmp_path: Path) -> None:
     config = load(
         tmp_path,
         "extends: strict\n"
+        "max_findings: 5\n"
         "rules:\n"
         "  SS402:\n"
         "    level: info\n"
@@ -109,6 +110,7 @@ def test_full_config(tmp_path: Path) -> None:
         },
         extends="strict",
         file=CONFIG_NAME,
+        max_findings=5,
     )
     assert isinstance(config.options_for("SS301")["entropy_base64"], float)
     assert config.options_for("SS403") == {}
@@ -211,7 +213,12 @@ def test_apply_levels_drops_rules_that_are_off_and_relevels_the_rest() -> None:
         ),
         ("rules:\n  SS301: {options: [x]}\n", "2:20: options is a mapping, not a list"),
         ("rule:\n  SS402: off\n", "1:1: unknown key 'rule'; did you mean 'rules'?"),
-        ("version: 1\n", "1:1: unknown key 'version'; a config has `extends` and `rules`"),
+        (
+            "version: 1\n",
+            "1:1: unknown key 'version'; a config has `extends`, `max_findings` and `rules`",
+        ),
+        ("max_findings: -1\n", "1:15: max_findings is a whole number (0 shows every finding)"),
+        ("max_findings: true\n", "1:15: max_findings is a whole number (0 shows every finding)"),
         (
             "extends: strcit\n",
             "1:10: extends is default or strict, not 'strcit'; did you mean 'strict'?",

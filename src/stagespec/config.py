@@ -1,6 +1,7 @@
 """`.stagespec.yaml`: the levels and options of rules, shared by a team in its repository.
 
     extends: default          # or strict: every warning becomes an error
+    max_findings: 100         # findings of one rule shown per file; 0 shows all
     rules:
       SS402: off              # a level: error, warning, info or off
       secret-plaintext:       # a rule by code or by name
@@ -24,9 +25,11 @@ from typing import Any, Literal, get_args
 
 import yaml
 
+from stagespec.capping import DEFAULT_MAX_FINDINGS
 from stagespec.diagnostics import Diagnostic, Severity, Span
 from stagespec.errors import SpecLoadError, UsageError
-from stagespec.loader import Document, Path, load_path
+from stagespec.loader import Document, Path, decode, load_text
+from stagespec.readfile import ReadError, read_bytes
 from stagespec.rules.core import CORE_CHECKS, EXPIRED_SUPPRESSION, UNUSED_SUPPRESSION
 
 CONFIG_NAME = ".stagespec.yaml"
@@ -35,7 +38,8 @@ Level = Literal["error", "warning", "info", "off"]
 Extends = Literal["default", "strict"]
 LEVELS: tuple[Level, ...] = get_args(Level)
 EXTENDS: tuple[Extends, ...] = get_args(Extends)
-TOP_KEYS = ("extends", "rules")
+TOP_KEYS = ("extends", "max_findings", "rules")
+_TOP_KEYS_HINT = "; a config has `extends`, `max_findings` and `rules`"
 RULE_KEYS = ("level", "options")
 CONFIGURABLE_CORE = (EXPIRED_SUPPRESSION, UNUSED_SUPPRESSION)
 
@@ -86,6 +90,8 @@ class Config:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     extends: Extends = "default"
     file: str | None = None
+    max_findings: int = DEFAULT_MAX_FINDINGS
+    """Findings of one rule shown per file, the rest counted in one line; 0: all of them."""
 
     def level_for(self, code: str, default: Severity) -> Severity | None:
         """The level of a rule or check; None when it is off."""
@@ -134,10 +140,16 @@ def find_config(spec_path: FsPath) -> FsPath | None:
 def load_config(path: FsPath, display: str | None = None) -> Config:
     """Read and check a config file; raise ConfigError (exit 2) naming every problem."""
     name = display or str(path)
-    try:
-        doc = load_path(path, name)
+    try:  # read once, bounded: the empty check below must not read the file again
+        text = decode(name, read_bytes(path, display=name))
+    except ReadError as e:
+        raise ConfigError([f"{name}:{e.line}:{e.column}: {e.reason}"]) from None
     except SpecLoadError as e:
-        if _is_empty(path):
+        raise ConfigError([_load_problem(d) for d in e.diagnostics]) from None
+    try:
+        doc = load_text(text, name)
+    except SpecLoadError as e:
+        if _is_empty(text):
             return Config(file=name)
         raise ConfigError([_load_problem(d) for d in e.diagnostics]) from None
     reader = _Reader(doc)
@@ -147,12 +159,11 @@ def load_config(path: FsPath, display: str | None = None) -> Config:
     return config
 
 
-def _is_empty(path: FsPath) -> bool:
-    """Whether a file holds only comments and blank lines (a config with every default)."""
+def _is_empty(text: str) -> bool:
+    """Whether a config holds only comments and blank lines (a config with every default)."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
         node = yaml.compose(text, Loader=yaml.CSafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except yaml.YAMLError:
         return False
     return node is None or node.tag == "tag:yaml.org,2002:null"
 
@@ -196,7 +207,7 @@ class _Reader:
         data = self.doc.data
         for key in data:
             if key not in TOP_KEYS:
-                hint = _did_you_mean(key, TOP_KEYS) or "; a config has `extends` and `rules`"
+                hint = _did_you_mean(key, TOP_KEYS) or _TOP_KEYS_HINT
                 self.problem(self.doc.key_span((key,)), f"unknown key {key!r}{hint}")
         extends = data.get("extends", "default")
         if extends not in EXTENDS:
@@ -205,7 +216,15 @@ class _Reader:
             self.problem(self.doc.span(("extends",)), message)
             extends = "default"
         levels, options = self.rules(data.get("rules"))
-        return Config(levels, options, extends, self.doc.file)
+        limit = self.max_findings(data.get("max_findings", DEFAULT_MAX_FINDINGS))
+        return Config(levels, options, extends, self.doc.file, limit)
+
+    def max_findings(self, value: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        message = f"max_findings is a whole number (0 shows every finding), not {_show(value)}"
+        self.problem(self.doc.span(("max_findings",)), message)
+        return DEFAULT_MAX_FINDINGS
 
     def rules(self, rules: Any) -> tuple[dict[str, Level], dict[str, dict[str, Any]]]:
         levels: dict[str, Level] = {}

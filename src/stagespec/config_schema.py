@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from stagespec.capping import DEFAULT_MAX_FINDINGS
 from stagespec.config import EXTENDS, LEVELS, OPTIONS, Option, configurable
 
 SCHEMA_ID = "https://stagespec.dev/schemas/config.schema.json"
@@ -65,6 +66,13 @@ def config_schema() -> dict[str, Any]:
                 "enum": list(EXTENDS),
                 "default": "default",
                 "description": "strict makes every warning an error.",
+            },
+            "max_findings": {
+                "type": "integer",
+                "minimum": 0,
+                "default": DEFAULT_MAX_FINDINGS,
+                "description": "Findings of one rule shown per file, the rest counted in one "
+                "line; 0 shows all of them.",
             },
             "rules": {
                 "type": ["object", "null"],

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
@@ -244,8 +244,13 @@ def apply(
     today: date,
     *,
     enabled: bool = True,
+    unchecked: Collection[str] = (),
 ) -> Outcome:
-    """Suppress what the suppressions cover; `rules` maps each suppressible code to its name."""
+    """Suppress what the suppressions cover; `rules` maps each suppressible code to its name.
+
+    A suppression of a rule in `unchecked` (one that did not run, see engine.py) is not
+    reported unused: its finding may be there once the rule runs.
+    """
     if not enabled:
         return Outcome(kept=list(diagnostics))
     problems: list[Diagnostic] = []
@@ -260,8 +265,8 @@ def apply(
         hits = {i for i, (s, code, _) in enumerate(active) if _covers(s, code, d)}
         used |= hits
         (outcome.suppressed if hits else outcome.kept).append(d)
-    for i, (s, _, target) in enumerate(active):
-        if i not in used:
+    for i, (s, code, target) in enumerate(active):
+        if i not in used and code not in unchecked:
             where = "in this file" if s.kind == "file" else f"on line {s.target_line}"
             message = f"nothing to suppress: no {target.name} finding {where}; remove it"
             problems.append(_problem(UNUSED, s, message, target))

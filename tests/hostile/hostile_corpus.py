@@ -8,7 +8,10 @@ test fails while that table is stale.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,11 +109,49 @@ def _padded(folder: Path, name: str, size: int) -> Path:
     return path
 
 
+def _sparse(folder: Path, name: str, size: int) -> Path:
+    """A regular file of `size` bytes that takes no disk space: a hole, never written."""
+    path = folder / f"{name}.yaml"
+    with open(path, "wb") as handle:
+        handle.truncate(size)
+    return path
+
+
+def _endless_fifo(folder: Path, name: str) -> Path:
+    """A FIFO (what a shell's `<(...)` gives) whose writer never stops until the reader goes.
+
+    The writer is a daemon thread: it writes a valid spec's head, then comments, until
+    the reader closes its end (BrokenPipeError) or pytest ends.
+    """
+    path = folder / f"{name}.yaml"
+    os.mkfifo(path)
+
+    def feed() -> None:
+        with contextlib.suppress(OSError), open(path, "wb") as pipe:
+            pipe.write(HEAD.encode())
+            line = b"# " + b"x" * 1021 + b"\n"
+            while True:
+                pipe.write(line * 64)
+
+    threading.Thread(target=feed, daemon=True).start()
+    return path
+
+
 def _generator(name: str, text: Callable[[], str]) -> Callable[[Path], Path]:
     return lambda folder: _write(folder, name, text())
 
 
+def _million_digit_weights() -> str:
+    """Two breaker weights of a million decimal digits each that add up to exactly 1."""
+    row = "    {}: {{weight: 0.{}, failure_threshold: 3, recovery_timeout: 20s}}\n"
+    first, second = "1" * 1_000_000, "8" * 999_999 + "9"
+    return HEAD + "resilience:\n  breakers:\n" + row.format("a", first) + row.format("b", second)
+
+
 GENERATORS: dict[str, Callable[[Path], Path]] = {
+    "SS004-weights-of-a-million-digits": _generator(
+        "SS004-weights-of-a-million-digits", _million_digit_weights
+    ),
     "SS004-unclosed-10000-brackets": _generator(
         "SS004-unclosed-10000-brackets", lambda: HEAD + "x-deep: " + "[" * DEPTH + "\n"
     ),
@@ -138,6 +179,8 @@ GENERATORS: dict[str, Callable[[Path], Path]] = {
         folder, "SS005-file-8-mib-plus-one", SPEC_LIMIT + 1
     ),
     "SS005-endless-input": lambda folder: Path("/dev/zero"),
+    "SS005-sparse-file-3-gib": lambda folder: _sparse(folder, "SS005-sparse-file-3-gib", 3 << 30),
+    "SS005-endless-fifo": lambda folder: _endless_fifo(folder, "SS005-endless-fifo"),
     "SS010-duration-20-kib": _generator(
         "SS010-duration-20-kib",
         lambda: HEAD.replace("ping]}", "ping], interval: " + "soon" * 5000 + "}"),
@@ -145,6 +188,9 @@ GENERATORS: dict[str, Callable[[Path], Path]] = {
     "SS010-project-name-7-mib": _generator(
         "SS010-project-name-7-mib",
         lambda: HEAD.replace("project: demo", "project: " + "demo" * (7 * MIB // 4)),
+    ),
+    "SS011-20000-unknown-keys": _generator(
+        "SS011-20000-unknown-keys", lambda: HEAD + "".join(f"k{i}: 1\n" for i in range(20_000))
     ),
     "SS011-explicit-key-7-mib": _generator(
         "SS011-explicit-key-7-mib", lambda: HEAD + "? " + "k" * (7 * MIB) + "\n: 1\n"

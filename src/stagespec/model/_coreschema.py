@@ -44,10 +44,12 @@ REFS: dict[str, Any] = {
     "_env_value": _spec._env_value,
     "_identifier": _values._identifier,
     "_module_name": _values._module_name,
+    "_weight_number": _spec._weight_number,
+    "_weight_precision": _spec._weight_precision,
     "_words": _spec._words,
 }
 
-CONFIG: dict[str, Any] = {"title": "Spec", "extra_fields_behavior": "forbid"}
+CONFIG: dict[str, Any] = {"extra_fields_behavior": "forbid", "title": "Spec"}
 
 SCHEMA = r"""{
  "type": "definitions",
@@ -119,8 +121,8 @@ SCHEMA = r"""{
         "custom_init": false,
         "root_model": false,
         "config": {
-         "title": "Network",
-         "extra_fields_behavior": "forbid"
+         "extra_fields_behavior": "forbid",
+         "title": "Network"
         },
         "ref": "stagespec.model.spec.Network"
        }
@@ -188,8 +190,8 @@ SCHEMA = r"""{
          "custom_init": false,
          "root_model": false,
          "config": {
-          "title": "SecretSource",
-          "extra_fields_behavior": "forbid"
+          "extra_fields_behavior": "forbid",
+          "title": "SecretSource"
          }
         },
         "ref": "stagespec.model.spec.SecretSource"
@@ -238,8 +240,8 @@ SCHEMA = r"""{
          "custom_init": false,
          "root_model": false,
          "config": {
-          "title": "Volume",
-          "extra_fields_behavior": "forbid"
+          "extra_fields_behavior": "forbid",
+          "title": "Volume"
          },
          "ref": "stagespec.model.spec.Volume"
         }
@@ -331,8 +333,8 @@ SCHEMA = r"""{
                 "custom_init": false,
                 "root_model": false,
                 "config": {
-                 "title": "Build",
-                 "extra_fields_behavior": "forbid"
+                 "extra_fields_behavior": "forbid",
+                 "title": "Build"
                 },
                 "ref": "stagespec.model.spec.Build"
                }
@@ -347,7 +349,8 @@ SCHEMA = r"""{
            "schema": {
             "type": "default",
             "schema": {
-             "type": "bool"
+             "type": "bool",
+             "strict": true
             },
             "default": true
            }
@@ -508,6 +511,7 @@ SCHEMA = r"""{
                    "type": "nullable",
                    "schema": {
                     "type": "int",
+                    "strict": true,
                     "ge": 1
                    }
                   },
@@ -540,8 +544,8 @@ SCHEMA = r"""{
               "custom_init": false,
               "root_model": false,
               "config": {
-               "title": "Healthcheck",
-               "extra_fields_behavior": "forbid"
+               "extra_fields_behavior": "forbid",
+               "title": "Healthcheck"
               },
               "ref": "stagespec.model.spec.Healthcheck"
              }
@@ -616,6 +620,7 @@ SCHEMA = r"""{
                  "type": "model-field",
                  "schema": {
                   "type": "int",
+                  "strict": true,
                   "ge": 1,
                   "le": 65535
                  }
@@ -652,8 +657,8 @@ SCHEMA = r"""{
               "custom_init": false,
               "root_model": false,
               "config": {
-               "title": "Metrics",
-               "extra_fields_behavior": "forbid"
+               "extra_fields_behavior": "forbid",
+               "title": "Metrics"
               },
               "ref": "stagespec.model.spec.Metrics"
              }
@@ -668,8 +673,8 @@ SCHEMA = r"""{
         "custom_init": false,
         "root_model": false,
         "config": {
-         "title": "Service",
-         "extra_fields_behavior": "forbid"
+         "extra_fields_behavior": "forbid",
+         "title": "Service"
         }
        },
        "ref": "stagespec.model.spec.Service"
@@ -716,6 +721,7 @@ SCHEMA = r"""{
                   "type": "default",
                   "schema": {
                    "type": "int",
+                   "strict": true,
                    "ge": 1,
                    "le": 65535
                   },
@@ -794,8 +800,8 @@ SCHEMA = r"""{
               "custom_init": false,
               "root_model": false,
               "config": {
-               "title": "Prometheus",
-               "extra_fields_behavior": "forbid"
+               "extra_fields_behavior": "forbid",
+               "title": "Prometheus"
               },
               "ref": "stagespec.model.spec.Prometheus"
              }
@@ -829,6 +835,7 @@ SCHEMA = r"""{
                   "type": "default",
                   "schema": {
                    "type": "int",
+                   "strict": true,
                    "ge": 1,
                    "le": 65535
                   },
@@ -887,8 +894,8 @@ SCHEMA = r"""{
               "custom_init": false,
               "root_model": false,
               "config": {
-               "title": "Grafana",
-               "extra_fields_behavior": "forbid"
+               "extra_fields_behavior": "forbid",
+               "title": "Grafana"
               },
               "ref": "stagespec.model.spec.Grafana"
              }
@@ -903,8 +910,8 @@ SCHEMA = r"""{
         "custom_init": false,
         "root_model": false,
         "config": {
-         "title": "Monitoring",
-         "extra_fields_behavior": "forbid"
+         "extra_fields_behavior": "forbid",
+         "title": "Monitoring"
         },
         "ref": "stagespec.model.spec.Monitoring"
        }
@@ -956,13 +963,32 @@ SCHEMA = r"""{
                 "weight": {
                  "type": "model-field",
                  "schema": {
-                  "type": "decimal"
+                  "type": "function-after",
+                  "function": {
+                   "type": "no-info",
+                   "function": {
+                    "$py": "_weight_precision"
+                   }
+                  },
+                  "schema": {
+                   "type": "function-before",
+                   "function": {
+                    "type": "no-info",
+                    "function": {
+                     "$py": "_weight_number"
+                    }
+                   },
+                   "schema": {
+                    "type": "decimal"
+                   }
+                  }
                  }
                 },
                 "failure_threshold": {
                  "type": "model-field",
                  "schema": {
                   "type": "int",
+                  "strict": true,
                   "ge": 1
                  }
                 },
@@ -984,6 +1010,7 @@ SCHEMA = r"""{
                   "type": "default",
                   "schema": {
                    "type": "int",
+                   "strict": true,
                    "ge": 1
                   },
                   "default": 1
@@ -1010,8 +1037,8 @@ SCHEMA = r"""{
               "custom_init": false,
               "root_model": false,
               "config": {
-               "title": "Breaker",
-               "extra_fields_behavior": "forbid"
+               "extra_fields_behavior": "forbid",
+               "title": "Breaker"
               },
               "ref": "stagespec.model.spec.Breaker"
              }
@@ -1083,7 +1110,8 @@ SCHEMA = r"""{
                      "min_score": {
                       "type": "model-field",
                       "schema": {
-                       "type": "int"
+                       "type": "int",
+                       "strict": true
                       }
                      },
                      "features": {
@@ -1137,7 +1165,8 @@ SCHEMA = r"""{
                       "schema": {
                        "type": "default",
                        "schema": {
-                        "type": "bool"
+                        "type": "bool",
+                        "strict": true
                        },
                        "default": false
                       }
@@ -1147,7 +1176,8 @@ SCHEMA = r"""{
                       "schema": {
                        "type": "default",
                        "schema": {
-                        "type": "bool"
+                        "type": "bool",
+                        "strict": true
                        },
                        "default": false
                       }
@@ -1159,8 +1189,8 @@ SCHEMA = r"""{
                    "custom_init": false,
                    "root_model": false,
                    "config": {
-                    "title": "Tier",
-                    "extra_fields_behavior": "forbid"
+                    "extra_fields_behavior": "forbid",
+                    "title": "Tier"
                    },
                    "ref": "stagespec.model.spec.Tier"
                   },
@@ -1174,8 +1204,8 @@ SCHEMA = r"""{
               "custom_init": false,
               "root_model": false,
               "config": {
-               "title": "Degradation",
-               "extra_fields_behavior": "forbid"
+               "extra_fields_behavior": "forbid",
+               "title": "Degradation"
               },
               "ref": "stagespec.model.spec.Degradation"
              }
@@ -1190,8 +1220,8 @@ SCHEMA = r"""{
         "custom_init": false,
         "root_model": false,
         "config": {
-         "title": "Resilience",
-         "extra_fields_behavior": "forbid"
+         "extra_fields_behavior": "forbid",
+         "title": "Resilience"
         },
         "ref": "stagespec.model.spec.Resilience"
        }
@@ -1289,6 +1319,7 @@ SCHEMA = r"""{
                       "type": "model-field",
                       "schema": {
                        "type": "int",
+                       "strict": true,
                        "ge": 1
                       }
                      },
@@ -1311,8 +1342,8 @@ SCHEMA = r"""{
                    "custom_init": false,
                    "root_model": false,
                    "config": {
-                    "title": "RateLimit",
-                    "extra_fields_behavior": "forbid"
+                    "extra_fields_behavior": "forbid",
+                    "title": "RateLimit"
                    },
                    "ref": "stagespec.model.spec.RateLimit"
                   }
@@ -1325,7 +1356,8 @@ SCHEMA = r"""{
                 "schema": {
                  "type": "default",
                  "schema": {
-                  "type": "bool"
+                  "type": "bool",
+                  "strict": true
                  },
                  "default": true
                 }
@@ -1335,7 +1367,8 @@ SCHEMA = r"""{
                 "schema": {
                  "type": "default",
                  "schema": {
-                  "type": "bool"
+                  "type": "bool",
+                  "strict": true
                  },
                  "default": false
                 }
@@ -1360,8 +1393,8 @@ SCHEMA = r"""{
              "custom_init": false,
              "root_model": false,
              "config": {
-              "title": "Security",
-              "extra_fields_behavior": "forbid"
+              "extra_fields_behavior": "forbid",
+              "title": "Security"
              },
              "ref": "stagespec.model.spec.Security"
             },
@@ -1433,8 +1466,8 @@ SCHEMA = r"""{
              "custom_init": false,
              "root_model": false,
              "config": {
-              "title": "Logging",
-              "extra_fields_behavior": "forbid"
+              "extra_fields_behavior": "forbid",
+              "title": "Logging"
              },
              "ref": "stagespec.model.spec.Logging"
             },
@@ -1450,8 +1483,8 @@ SCHEMA = r"""{
         "custom_init": false,
         "root_model": false,
         "config": {
-         "title": "Runtime",
-         "extra_fields_behavior": "forbid"
+         "extra_fields_behavior": "forbid",
+         "title": "Runtime"
         },
         "ref": "stagespec.model.spec.Runtime"
        }
@@ -1501,8 +1534,8 @@ SCHEMA = r"""{
   "custom_init": false,
   "root_model": false,
   "config": {
-   "title": "Spec",
-   "extra_fields_behavior": "forbid"
+   "extra_fields_behavior": "forbid",
+   "title": "Spec"
   },
   "ref": "stagespec.model.spec.Spec"
  },
@@ -1529,8 +1562,8 @@ SCHEMA = r"""{
    "custom_init": false,
    "root_model": false,
    "config": {
-    "title": "SecretRef",
-    "extra_fields_behavior": "forbid"
+    "extra_fields_behavior": "forbid",
+    "title": "SecretRef"
    },
    "ref": "stagespec.model.spec.SecretRef"
   }

@@ -6,11 +6,15 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
     PlainValidator,
+    StrictBool,
+    StrictInt,
     ValidatorFunctionWrapHandler,
     WithJsonSchema,
     model_validator,
@@ -117,9 +121,14 @@ EnvValue = Annotated[
 def _words(value: Any) -> Any:
     if isinstance(value, str):
         return value
-    if isinstance(value, list) and all(isinstance(v, str | int | Decimal) for v in value):
+    # A number is the word it is written as (`[sleep, 5]`); a boolean is refused, not
+    # turned into `True`: `[CMD, test, true]` means the word true, so it is quoted.
+    words = isinstance(value, list) and all(
+        isinstance(v, str | int | Decimal) and not isinstance(v, bool) for v in value
+    )
+    if words:
         return [str(v) for v in value]
-    raise ValueError("expected a string or a list of strings")
+    raise ValueError("expected a string or a list of strings (quote `true` and `false`)")
 
 
 Words = Annotated[
@@ -147,7 +156,7 @@ class Healthcheck(_Model):
     test: Words
     interval: DurationT | None = None
     timeout: DurationT | None = None
-    retries: Annotated[int, Field(ge=1)] | None = None
+    retries: Annotated[StrictInt, Field(ge=1)] | None = None
     start_period: DurationT | None = None
 
 
@@ -160,7 +169,7 @@ class Metrics(_Model):
 class Service(_Model):
     image: str | None = None
     build: str | Build | None = None
-    enabled: bool = True
+    enabled: StrictBool = True
     ports: list[PortMappingT] = []
     environment: dict[EnvVarName, EnvValue] = {}
     volumes: list[MountT] = []
@@ -201,21 +210,65 @@ class Monitoring(_Model):
     grafana: Grafana | None = None
 
 
+WEIGHT_PLACES = 6
+"""A weight's decimal places at most: a step of 0.000001 moves the health score (0-100) by
+0.0001, far finer than any tier's `min_score` (a whole number) needs, and it keeps every
+sum and score of weights small and exact."""
+WEIGHT_WHOLE_DIGITS = 400
+"""A weight's digits before the point at most, as the loader reads no longer number: a
+quoted `"1E+100000"` would otherwise be summed, and printed, with all its digits."""
+
+
+def _weight_number(value: Any) -> Any:
+    # Decimal's lax mode takes "0.5" and, as a number, True: a weight is written as a number.
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    if isinstance(value, str):
+        raise ValueError("expected a number, got a quoted string (write it without quotes)")
+    return value
+
+
+def _weight_precision(weight: Decimal) -> Decimal:
+    # From the digits themselves: rounding (normalize, quantize) would use the decimal
+    # context, and its 28 digits would hide the very places that are too many.
+    _, digits, exponent = weight.as_tuple()
+    if not isinstance(exponent, int):  # infinite or NaN, which the decimal type refuses
+        return weight
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    places = max(-(exponent + zeros), 0) if zeros < len(digits) else 0
+    if places > WEIGHT_PLACES:
+        raise ValueError(
+            f"a weight has at most {WEIGHT_PLACES} decimal places (its finest step, "
+            f"0.000001, is 0.0001 of a health-score point), not {places}"
+        )
+    whole = weight.adjusted() + 1 if weight else 1
+    if whole > WEIGHT_WHOLE_DIGITS:
+        raise ValueError(
+            f"a weight has at most {WEIGHT_WHOLE_DIGITS} digits before its point, not {whole}"
+        )
+    return weight
+
+
 class Breaker(_Model):
-    weight: Decimal
-    failure_threshold: Annotated[int, Field(ge=1)]
+    weight: Annotated[
+        Decimal,
+        BeforeValidator(_weight_number),
+        AfterValidator(_weight_precision),
+        WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 1}),
+    ]
+    failure_threshold: Annotated[StrictInt, Field(ge=1)]
     recovery_timeout: DurationT
-    half_open_requests: Annotated[int, Field(ge=1)] = 1
+    half_open_requests: Annotated[StrictInt, Field(ge=1)] = 1
     service: ServiceName | None = None
 
 
 class Tier(_Model):
     name: Identifier
-    min_score: int
+    min_score: StrictInt
     features: Literal["all"] | list[Identifier]
     cache: Literal["enabled", "fallback", "only", "disabled"] = "enabled"
-    read_only: bool = False
-    status_page_only: bool = False
+    read_only: StrictBool = False
+    status_page_only: StrictBool = False
 
 
 class Degradation(_Model):
@@ -229,15 +282,15 @@ class Resilience(_Model):
 
 
 class RateLimit(_Model):
-    requests: Annotated[int, Field(ge=1)]
+    requests: Annotated[StrictInt, Field(ge=1)]
     window: DurationT
 
 
 class Security(_Model):
     api_key: SecretRef | None = None
     rate_limit: RateLimit | None = None
-    hsts: bool = True
-    force_https: bool = False
+    hsts: StrictBool = True
+    force_https: StrictBool = False
     csp: str | None = None
 
 

@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    StrictInt,
     StringConstraints,
     WithJsonSchema,
 )
@@ -247,4 +248,4 @@ def _module_name(value: str) -> str:
 
 ModuleName = Annotated[Identifier, AfterValidator(_module_name)]
 EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
-Port = Annotated[int, Field(ge=1, le=65535)]
+Port = Annotated[StrictInt, Field(ge=1, le=65535)]

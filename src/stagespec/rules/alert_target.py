@@ -33,7 +33,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from stagespec.diagnostics import Severity
-from stagespec.loader import Path
 from stagespec.model.spec import Prometheus, Spec, runtime_service
 from stagespec.rules.base import Context, Finding
 
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
 CODE = "SS504"
 NAME = "alert-target"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("services", "monitoring", "runtime", "resilience")
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -59,23 +59,28 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 
 def _dangling(spec: Spec, prometheus: Prometheus) -> Iterator[Finding]:
+    """The alerts that link to the runtime's service, when it is declared and disabled.
+
+    Alerts are made from the spec's own breakers and scraped (so enabled) services, so no
+    other link can be dead; tests/rules/test_alert_target.py holds the emitters to that.
+    """
+    service = spec.runtime.service if spec.runtime else None
+    host = spec.services.get(service) if service is not None else None
+    if host is None or host.enabled:
+        return
     # Imported here, not at the top: the emitters package costs ~30 ms to import.
     from stagespec.emitters.prometheus_alerts import alerts
 
-    by_target: dict[str, list[str]] = {}
-    for alert in alerts(spec, prometheus):
-        target = _dead_target(spec, alert)
-        if target is not None:
-            by_target.setdefault(target, []).append(alert.name)
-    for target, names in by_target.items():
-        path, what = _where(spec, target)
-        many = len(names) > 1
-        subject = f"alerts {', '.join(names)} link" if many else f"alert {names[0]} links"
-        yield Finding(
-            path,
-            f"{subject} to {what}: such an alert never fires, and its label sends whoever "
-            "is on call to something that is not running",
-        )
+    names = [a.name for a in alerts(spec, prometheus) if _service_of(spec, a) == service]
+    if not names:
+        return
+    subject = f"alerts {', '.join(names)} link" if len(names) > 1 else f"alert {names[0]} links"
+    yield Finding(
+        ("runtime", "service"),
+        f"{subject} to {service!r} (runtime.service, which runs the breakers), and it is "
+        "disabled: such an alert never fires, and its label sends whoever is on call to "
+        "something that is not running",
+    )
 
 
 def _service_of(spec: Spec, alert: Alert) -> str | None:
@@ -83,28 +88,3 @@ def _service_of(spec: Spec, alert: Alert) -> str | None:
     if "breaker" in alert.labels:
         return spec.runtime.service if spec.runtime else None
     return alert.labels.get("service")
-
-
-def _dead_target(spec: Spec, alert: Alert) -> str | None:
-    """What an alert links to that does not run ("breaker:x" or a service name), else None."""
-    breaker = alert.labels.get("breaker")
-    breakers = spec.resilience.breakers if spec.resilience else {}
-    if breaker is not None and breaker not in breakers:
-        return f"breaker:{breaker}"
-    service = _service_of(spec, alert)
-    target = spec.services.get(service) if service is not None else None
-    if service is not None and (target is None or not target.enabled):
-        return service
-    return None
-
-
-def _where(spec: Spec, target: str) -> tuple[Path, str]:
-    """Where to report a dead link, and how to name what it links to."""
-    if target.startswith("breaker:"):
-        name = target.removeprefix("breaker:")
-        return ("monitoring", "prometheus"), f"breaker {name!r}, which is not declared"
-    state = "disabled" if target in spec.services else "not declared"
-    if spec.runtime is not None and target == spec.runtime.service:
-        what = f"{target!r} (runtime.service, which runs the breakers), and it is {state}"
-        return ("runtime", "service"), what
-    return ("services", target), f"service {target!r}, which is {state}"

@@ -44,11 +44,30 @@ class Context:
 
 
 class Rule(Protocol):
-    """A rule module. Its docstring is its user documentation."""
+    """A rule module. Its docstring is its user documentation.
+
+    `READS` names the parts of the spec `check()` looks at, as dotted paths of the model
+    (`services`, `runtime.security`); `x.*` when it looks at each entry of `x` on its own,
+    so that an entry with schema errors leaves the others checkable. A spec with schema
+    errors is checked without its failed parts, by the rules that read none of them; a
+    rule that compares entries or follows a reference (`depends_on`) reads the whole
+    section, so that an entry left out is never reported as missing. `()`: the raw
+    document only.
+    """
 
     CODE: str
     NAME: str
     SEVERITY: Severity
+    READS: tuple[str, ...]
     __doc__: str | None
 
     def check(self, ctx: Context) -> Iterator[Finding]: ...
+
+
+def read_paths(rule: Rule) -> list[tuple[Path, bool]]:
+    """A rule's `READS` as paths, each with whether it reads every entry on its own."""
+    found: list[tuple[Path, bool]] = []
+    for read in rule.READS:
+        each = read.endswith(".*")
+        found.append((tuple(read.removesuffix(".*").split(".")), each))
+    return found

@@ -27,6 +27,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS204"
 NAME = "breaker-disabled-service"
 SEVERITY: Severity = "warning"
+READS: tuple[str, ...] = ("resilience.breakers.*", "services")
 
 
 def check(ctx: Context) -> Iterator[Finding]:

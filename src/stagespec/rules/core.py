@@ -8,6 +8,7 @@ from stagespec.diagnostics import Severity
 
 # The checks of suppression comments (suppressions.py), named for config.py too.
 INVALID_SUPPRESSION, EXPIRED_SUPPRESSION, UNUSED_SUPPRESSION = "SS020", "SS021", "SS022"
+NOT_CHECKED = "SS012"  # a rule that could not run on a spec with schema errors (engine.py)
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,27 @@ Failing:
 Fixed: `healthcheck: {test: [CMD, ping]}`.
 """
 
+_NOT_CHECKED = """Every rule ran: no part of the spec it reads has schema errors.
+
+A spec with schema errors (SS010, SS011) is still checked: each part that holds an error
+(a top-level section, or one entry such as a service, a secret, a breaker, or the
+degradation tiers) is left out, and every rule that reads none of those parts runs on the
+rest. A rule that reads a part left out does not run, and this line, at that part, says so
+once per rule. It is for information only: fix the schema errors and the rule runs.
+
+Failing:
+
+    services:
+      api: {image: api:1.0, healthchek: {test: [CMD, ping]}}
+      web: {image: web:1.0, depends_on: [api]}
+
+Here `services.api` is left out, so the rules that compare services or follow references
+to them (unresolved-reference, dependency-cycle, ...) are not checked; those that look at
+one service at a time still check `web`, and the rules on other sections all run.
+
+Fixed: `healthcheck: {test: [CMD, ping]}`.
+"""
+
 
 CORE_CHECKS: dict[str, CoreCheck] = {
     c.CODE: c
@@ -181,6 +203,7 @@ CORE_CHECKS: dict[str, CoreCheck] = {
         CoreCheck("SS006", "not-a-mapping", "error", _NOT_A_MAPPING),
         CoreCheck("SS010", "schema", "error", _SCHEMA),
         CoreCheck("SS011", "unknown-key", "error", _UNKNOWN_KEY),
+        CoreCheck(NOT_CHECKED, "not-checked", "info", _NOT_CHECKED),
         CoreCheck(INVALID_SUPPRESSION, "suppression-invalid", "error", _SUPPRESSION_INVALID),
         CoreCheck(EXPIRED_SUPPRESSION, "suppression-expired", "warning", _SUPPRESSION_EXPIRED),
         CoreCheck(UNUSED_SUPPRESSION, "suppression-unused", "warning", _SUPPRESSION_UNUSED),

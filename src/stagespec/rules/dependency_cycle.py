@@ -22,6 +22,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS102"
 NAME = "dependency-cycle"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("services",)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -23,6 +23,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS404"
 NAME = "dependency-healthcheck"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("services",)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

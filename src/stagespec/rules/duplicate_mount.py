@@ -24,6 +24,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS106"
 NAME = "duplicate-mount"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("services.*",)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

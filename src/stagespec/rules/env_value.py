@@ -25,6 +25,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS105"
 NAME = "env-value"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("runtime.security",)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -26,6 +26,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS403"
 NAME = "healthcheck-missing"
 SEVERITY: Severity = "warning"
+READS: tuple[str, ...] = ("services.*",)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -39,6 +39,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS503"
 NAME = "healthcheck-tool"
 SEVERITY: Severity = "warning"
+READS: tuple[str, ...] = ("services.*",)
 
 _TOOLS = ("curl", "wget")
 _SHELLS = ("sh", "bash", "ash", "dash")

@@ -26,6 +26,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS408"
 NAME = "image-reference"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("services.*", "monitoring.*")
 
 # Written with no two ways to match the same text, so a long value cannot make it backtrack.
 _REFERENCE = re.compile(

@@ -28,6 +28,7 @@ from stagespec.rules.image_reference import is_reference
 CODE = "SS402"
 NAME = "image-unpinned"
 SEVERITY: Severity = "warning"
+READS: tuple[str, ...] = ("services.*", "monitoring.*")
 
 
 def _unpinned(image: str) -> bool:

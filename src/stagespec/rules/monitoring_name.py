@@ -24,6 +24,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS104"
 NAME = "monitoring-name"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("services", "monitoring")
 
 MONITORING_SERVICES = ("prometheus", "grafana")
 """The services `monitoring` adds, named after its keys (the emitters use these names)."""

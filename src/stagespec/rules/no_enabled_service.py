@@ -23,6 +23,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS103"
 NAME = "no-enabled-service"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("services", "monitoring")
 
 
 def check(ctx: Context) -> Iterator[Finding]:

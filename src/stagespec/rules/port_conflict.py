@@ -23,6 +23,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS401"
 NAME = "port-conflict"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("services", "monitoring.grafana")
 
 _ANY = ("", "0.0.0.0", "[::]")
 

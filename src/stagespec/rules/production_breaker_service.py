@@ -28,6 +28,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS407"
 NAME = "production-breaker-service"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("resilience.breakers.*", "services")
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -23,6 +23,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS406"
 NAME = "production-https"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("runtime.security",)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -25,6 +25,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS405"
 NAME = "production-ports"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("services.*",)
 
 _STATEFUL = (
     "postgres",

@@ -24,6 +24,13 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS101"
 NAME = "unresolved-reference"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = (
+    "services",
+    "volumes",
+    "resilience.breakers.*",
+    "runtime",
+    "monitoring",
+)
 
 
 def _missing(path: Path, kind: str, name: str, known: Iterable[str]) -> Finding:

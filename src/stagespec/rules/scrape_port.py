@@ -37,6 +37,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS502"
 NAME = "scrape-port"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("services.*",)
 
 _LOCAL_PORT = re.compile(r"(?:localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0):(\d{1,5})(?!\d)")
 

@@ -25,6 +25,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS302"
 NAME = "secret-undefined"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("secrets", "services.*", "monitoring.grafana", "runtime.security")
 
 
 def check(ctx: Context) -> Iterator[Finding]:

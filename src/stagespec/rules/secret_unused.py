@@ -22,6 +22,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS303"
 NAME = "secret-unused"
 SEVERITY: Severity = "warning"
+READS: tuple[str, ...] = ("secrets.*", "services", "monitoring.grafana", "runtime.security")
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -25,6 +25,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS203"
 NAME = "tier-features"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("resilience.degradation",)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -23,6 +23,7 @@ from stagespec.rules.base import Context, Finding
 CODE = "SS202"
 NAME = "tier-order"
 SEVERITY: Severity = "error"
+READS: tuple[str, ...] = ("resilience.degradation",)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
