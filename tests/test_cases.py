@@ -1,5 +1,10 @@
 """Data-driven cases: every `tests/cases/{valid,invalid}/<CODE>-<slug>/stack.yaml` is validated
-and its diagnostics compared, as `LINE:COL SEVERITY CODE` lines, with `expected.txt` beside it.
+and its diagnostics compared, as `LINE:COL SEVERITY CODE NAME: MESSAGE` lines (the text
+reporter's line without the file), with `expected.txt` beside it.
+
+After a deliberate change of messages, `STAGESPEC_UPDATE_CASES=1 python -m pytest
+tests/test_cases.py` rewrites each `expected.txt` that differs from what the engine reports
+(and fails those cases, once); read every line of the diff before keeping it.
 
 A case directory may hold `xfail.txt`: a known bug in src, described on its first line. The
 case then runs as a strict xfail, so fixing the bug makes the suite say so.
@@ -7,6 +12,7 @@ case then runs as a strict xfail, so fixing the bug makes the suite say so.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -23,7 +29,8 @@ REFERENCE = ROOT / "specs" / "inventario-retail" / "stack.yaml"
 
 CODE_PATTERN = re.compile(r"^SS\d{3}$")
 KEBAB_CASE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-EXPECTED_LINE = re.compile(r"^\d+:\d+ (?:error|warning|info) SS\d{3}$")
+EXPECTED_LINE = re.compile(r"^\d+:\d+ (?:error|warning|info) (SS\d{3}) [a-z0-9-]+: \S.*$")
+UPDATE = os.environ.get("STAGESPEC_UPDATE_CASES") == "1"
 
 
 def case_dirs() -> list[Path]:
@@ -43,7 +50,10 @@ def expected_lines(case: Path) -> list[str]:
 def actual_lines(case: Path) -> list[str]:
     """What the engine reports for a case, in the engine's order."""
     result = validate_file(case / "stack.yaml")
-    return [f"{d.line}:{d.column} {d.severity} {d.code}" for d in result.diagnostics]
+    return [
+        f"{d.line}:{d.column} {d.severity} {d.code} {d.name}: {d.message}"
+        for d in result.diagnostics
+    ]
 
 
 def case_param(case: Path) -> object:
@@ -67,7 +77,12 @@ def _doc(check: Any) -> str:
 
 @pytest.mark.parametrize("case", [case_param(c) for c in ALL_CASES])
 def test_case_gives_exactly_the_expected_diagnostics(case: Path) -> None:
-    assert actual_lines(case) == expected_lines(case)
+    actual = actual_lines(case)
+    if UPDATE and actual != expected_lines(case):
+        text = "".join(f"{line}\n" for line in actual)
+        (case / "expected.txt").write_text(text, encoding="utf-8")
+        pytest.fail(f"rewrote {case.name}/expected.txt: read its diff")
+    assert actual == expected_lines(case)
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=lambda c: f"{c.parent.name}/{c.name}")
@@ -78,9 +93,11 @@ def test_case_is_well_formed(case: Path) -> None:
     lines = expected_lines(case)
     assert all(EXPECTED_LINE.match(line) for line in lines), lines
     if case.parent.name == "valid":
-        assert not [line for line in lines if " error " in line], "a valid case has no errors"
+        errors = [line for line in lines if line.split(" ", 2)[1] == "error"]
+        assert not errors, "a valid case has no errors"
     else:
-        assert any(line.endswith(f" {code}") for line in lines), f"{case.name} expects no {code}"
+        codes = [match.group(1) for line in lines if (match := EXPECTED_LINE.match(line))]
+        assert code in codes, f"{case.name} expects no {code}"
 
 
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: str(c.CODE))

@@ -1,20 +1,29 @@
 """The specs that the cross-file rules' tests run on: every case and the reference stack.
 
 A test that takes a `corpus_spec` argument runs once per spec that parses: each case's
-base spec and the spec of each of its environments.
+base spec and the spec of each of its environments. `alerting_spec` runs once per such
+spec with an alert, `pausable_spec` once per one that also declares its runtime service,
+`runtime_spec` once per one with a runtime module (the last three given monitoring where
+they lack it). The `findings` fixture runs one rule on its own, on a spec written in the
+test.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+from stagespec.diagnostics import dotted_path
 from stagespec.errors import SpecLoadError
-from stagespec.loader import load_path
+from stagespec.loader import load_path, load_text
 from stagespec.model.overlay import environment_document
 from stagespec.model.parse import parse_spec
-from stagespec.model.spec import Spec
+from stagespec.model.spec import Spec, runtime_service
+from stagespec.rules.base import Context
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SOURCES = [
@@ -38,9 +47,80 @@ def _specs(path: Path) -> list[tuple[str, Spec]]:
     return [(label, spec) for label, spec in found if spec is not None]
 
 
-CORPUS = [item for path in SOURCES for item in _specs(path)]
+Labelled = list[tuple[str, Spec]]
+
+
+# Built on first use during collection, not on import: an error in the code under test
+# then fails the collection of these tests instead of the whole test session.
+@functools.cache
+def corpus() -> Labelled:
+    """Every spec of the cases and the reference stack, labelled."""
+    return [item for path in SOURCES for item in _specs(path)]
+
+
+def _monitored(spec: Spec) -> Spec:
+    """The spec, given the reference stack's monitoring when it has a runtime but no
+    Prometheus or Grafana: then its runtime metrics are queried, and there is a premise
+    to check."""
+    monitoring = spec.monitoring
+    if spec.runtime is None or (monitoring and monitoring.prometheus and monitoring.grafana):
+        return spec
+    return spec.model_copy(update={"monitoring": corpus()[0][1].monitoring})
+
+
+def _alert_count(spec: Spec) -> int:
+    from stagespec.emitters.prometheus_alerts import alerts
+
+    server = spec.monitoring.prometheus if spec.monitoring else None
+    return 0 if server is None else len(alerts(spec, server))
+
+
+def _monitored_corpus() -> Labelled:
+    return [(label, _monitored(spec)) for label, spec in corpus()]
+
+
+def _alerting() -> Labelled:
+    """Specs with at least one generated alert."""
+    return [(label, spec) for label, spec in _monitored_corpus() if _alert_count(spec) > 0]
+
+
+def _pausable() -> Labelled:
+    """Specs with an alert and a declared runtime service, which a test may disable."""
+    return [(label, spec) for label, spec in _alerting() if runtime_service(spec) is not None]
+
+
+def _with_runtime() -> Labelled:
+    """Specs with a runtime module, and Prometheus and Grafana to query its metrics."""
+    return [(label, spec) for label, spec in _monitored_corpus() if spec.runtime is not None]
+
+
+_PARAMETERS: dict[str, Callable[[], Labelled]] = {
+    "corpus_spec": corpus,
+    "alerting_spec": _alerting,
+    "pausable_spec": _pausable,
+    "runtime_spec": _with_runtime,
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "corpus_spec" in metafunc.fixturenames:
-        metafunc.parametrize("corpus_spec", [s for _, s in CORPUS], ids=[n for n, _ in CORPUS])
+    for name, specs_of in _PARAMETERS.items():
+        if name in metafunc.fixturenames:
+            specs = specs_of()
+            metafunc.parametrize(name, [s for _, s in specs], ids=[n for n, _ in specs])
+
+
+Findings = Callable[[ModuleType, str], list[tuple[str, str]]]
+
+
+def _findings(rule: ModuleType, text: str) -> list[tuple[str, str]]:
+    """What one rule finds in a spec that parses, as (dotted path, message) pairs."""
+    doc = load_text(text, "stack.yaml")
+    spec, problems = parse_spec(doc)
+    assert spec is not None, problems
+    return [(dotted_path(f.path), f.message) for f in rule.check(Context(doc=doc, spec=spec))]
+
+
+@pytest.fixture
+def findings() -> Findings:
+    """Run one rule on a spec text, without the other rules or the engine's sorting."""
+    return _findings

@@ -2,7 +2,8 @@
 
 The rule skips the emitters when the runtime's service is enabled and scraped, because the
 runtime module then exports everything the emitters can query. These tests hold the
-emitters to that, on every spec of the cases, so the shortcut cannot go stale silently.
+emitters to that, on every spec of the cases with a runtime module (given monitoring where
+it has none), so the shortcut cannot go stale silently.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from stagespec import metrics
 from stagespec.emitters import grafana, prometheus, runtime
 from stagespec.emitters.base import BuildInput
 from stagespec.engine import validate_file
+from stagespec.loader import load_text
 from stagespec.model.spec import Spec
+from stagespec.rules import metric_exported
+from stagespec.rules.base import Context
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 REFERENCE = ROOT / "specs" / "inventario-retail" / "stack.yaml"
@@ -48,11 +52,28 @@ def test_without_runtime_nothing_is_exported() -> None:
     assert runtime.exported_metrics(BuildInput(spec=spec, source="stack.yaml")) == []
 
 
-def test_with_a_runtime_everything_queried_is_exported(corpus_spec: Spec) -> None:
-    build = BuildInput(spec=corpus_spec, source="stack.yaml")
+def test_with_a_runtime_everything_queried_is_exported(runtime_spec: Spec) -> None:
+    build = BuildInput(spec=runtime_spec, source="stack.yaml")
     queried = {*prometheus.queried_metrics(build), *grafana.queried_metrics(build)}
-    if corpus_spec.runtime is not None:
-        assert queried <= set(runtime.exported_metrics(build))
+    assert queried, "the spec queries no runtime metric: the premise is not exercised"
+    assert queried <= set(runtime.exported_metrics(build))
+
+
+def test_without_a_runtime_each_queried_metric_is_reported(runtime_spec: Spec) -> None:
+    # The other side of the fast path: drop the runtime and the slow path must report
+    # every query, for Prometheus and for Grafana, naming each missing metric.
+    spec = runtime_spec.model_copy(update={"runtime": None})
+    build = BuildInput(spec=spec, source="stack.yaml")
+    doc = load_text("{}", "stack.yaml")
+    found = {f.path: f.message for f in metric_exported.check(Context(doc=doc, spec=spec))}
+    for part, emitter in (("prometheus", prometheus), ("grafana", grafana)):
+        queried = emitter.queried_metrics(build)
+        if queried:
+            message = found[("monitoring", part)]
+            assert "no `runtime` section" in message
+            assert all(name in message for name in queried), (message, queried)
+        else:
+            assert ("monitoring", part) not in found
 
 
 def test_validating_the_reference_stack_does_not_import_the_emitters() -> None:
@@ -65,3 +86,21 @@ def test_validating_the_reference_stack_does_not_import_the_emitters() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_disabled_runtime_service_is_named_for_the_dashboard(runtime_spec: Spec) -> None:
+    assert runtime_spec.runtime is not None
+    name = runtime_spec.runtime.service
+    service = runtime_spec.services.get(name)
+    doc = load_text("{}", "stack.yaml")
+    if service is None:  # unresolved-reference reports it, and this rule stays quiet
+        assert list(metric_exported.check(Context(doc=doc, spec=runtime_spec))) == []
+        return
+    paused = service.model_copy(update={"enabled": False})
+    spec = runtime_spec.model_copy(update={"services": {**runtime_spec.services, name: paused}})
+    [finding] = metric_exported.check(Context(doc=doc, spec=spec))  # alert-target has the rules
+    assert finding.path == ("monitoring", "grafana")
+    assert f"the runtime module in {name!r}, which is disabled" in finding.message
+    assert finding.related == (
+        (("runtime", "service"), "the service that imports the runtime module"),
+    )
