@@ -285,7 +285,8 @@ def wired(path: Path, today: date = TODAY) -> list[str]:
 )
 def test_suppression_cases_give_their_expected_diagnostics_once_wired(case: Path) -> None:
     text = (case / "expected.txt").read_text(encoding="utf-8")
-    assert wired(case / "stack.yaml") == [line.strip() for line in text.splitlines() if line.strip()]
+    expected = [line.strip() for line in text.splitlines() if line.strip()]
+    assert wired(case / "stack.yaml") == expected
 
 
 def test_secret_false_positive_suppressed_in_a_real_spec(tmp_path: Path) -> None:
