@@ -93,7 +93,7 @@ CASES: dict[str, Edits] = {
         ("depends_on: [postgres, redis]", "depends_on: [postgres]"),
         ("      interval: 15s\n", "      interval: 20s\n"),
         ('--appendonly, "yes"]', f'--appendonly, "yes", --loglevel, {CANARY}]'),
-        ("test: [CMD, redis-cli, ping]", f"test: [CMD, redis-cli, -a, {CANARY}, ping]"),
+        ("test: [CMD, redis-cli, ping]", f"test: [CMD, redis-cli, -h, {CANARY}, ping]"),
         ("    enabled: false        # paused", "    enabled: true        # paused"),
         (
             '    volumes: ["redis_data:/data"]\n',
