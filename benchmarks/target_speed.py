@@ -37,10 +37,10 @@ TARGETS = ("compose", "k8s")
 def child(target: str, spec: Path) -> dict[str, float]:
     """Run one build of `spec` for `target` in this process; each step's wall time."""
     sys.path.insert(0, str(SOURCE))
-    from stagespec.build import render_all, target_notes
-    from stagespec.engine import check_document
+    from stagespec.engine.build import render_all, target_notes
+    from stagespec.engine.validate import check_document
     from stagespec.gcpause import gc_paused
-    from stagespec.loader import load_text
+    from stagespec.load.document import load_text
 
     text = spec.read_text(encoding="utf-8")
     with gc_paused(), tempfile.TemporaryDirectory() as out:

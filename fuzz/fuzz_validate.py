@@ -28,8 +28,8 @@ with atheris.instrument_imports(include=["stagespec"]):
     for module in pkgutil.walk_packages(stagespec.__path__, "stagespec."):
         if not module.name.startswith(("stagespec.__main__", "stagespec.cli")):
             __import__(module.name)
-    from stagespec.build import render_all
-    from stagespec.engine import validate_file
+    from stagespec.engine.build import render_all
+    from stagespec.engine.validate import validate_file
     from stagespec.errors import StagespecError
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="stagespec-fuzz-"))

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from stagespec.cli import main
+from stagespec.cli.main import main
 
 _RNG = random.Random(20261201)
 # Every 4 characters of a canary hold an upper-case letter that is no hex digit, so a

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from stagespec.capping import cap
-from stagespec.config import CONFIG_NAME, load_config
+from stagespec.config.settings import CONFIG_NAME, load_config
 from stagespec.diagnostics import Diagnostic
-from stagespec.engine import validate_file
+from stagespec.engine.validate import validate_file
 
 HEAD = "stagespec: 1\nproject: demo\nservices:\n  api:\n    image: api:1.0\n"
 HEALTHY = "    healthcheck: {test: [CMD, ping]}\n"

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from stagespec.engine import validate_file
+from stagespec.engine.validate import validate_file
 from stagespec.rules import RULES
 from stagespec.rules.core import CORE_CHECKS
 

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from stagespec.starter import starter_spec
+from stagespec.init.starter import starter_spec
 
 pytestmark = pytest.mark.tools
 

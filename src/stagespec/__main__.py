@@ -1,5 +1,5 @@
 """`python -m stagespec`."""
 
-from stagespec.cli import run
+from stagespec.cli.main import run
 
 run()

@@ -18,8 +18,8 @@ from types import ModuleType, SimpleNamespace
 import pytest
 from e2e_support import Built, Dashboard, answers, free_port, running
 
-from stagespec.build import environment_spec
-from stagespec.engine import validate_file
+from stagespec.engine.build import environment_spec
+from stagespec.engine.validate import validate_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "inventario-retail" / "stack.yaml"

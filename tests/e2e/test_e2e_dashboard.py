@@ -8,7 +8,7 @@ from types import ModuleType
 import pytest
 from e2e_support import Built, Dashboard, http, wait_until
 
-from stagespec import metrics
+from stagespec.plan import metrics
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tools]
 

@@ -30,7 +30,7 @@ import pytest
 import yaml
 from e2e_support import Built, Dashboard, answers, free_port, http_json, running, wait_until
 
-from stagespec import metrics
+from stagespec.plan import metrics
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tools]
 

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from stagespec.writer import MANIFEST, MANIFEST_HEADER, with_manifest
+from stagespec.engine.writer import MANIFEST, MANIFEST_HEADER, with_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "specs" / "inventario-retail" / "stack.yaml"

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from faultkit import REFERENCE
 
-from stagespec.readfile import MAX_BYTES, ReadError, read_bytes, read_text
+from stagespec.load.readfile import MAX_BYTES, ReadError, read_bytes, read_text
 
 TIMEOUT = 60
 GIB = 1 << 30

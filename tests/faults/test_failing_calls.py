@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from faultkit import NEW, OLD, beside, manifests_hold, tree
 
-from stagespec import writer
+from stagespec.engine import writer
+from stagespec.engine.writer import write_tree
 from stagespec.errors import OutputError
-from stagespec.writer import write_tree
 
 _OS_CALLS = ("mkdir", "open", "fsync", "rename", "scandir", "unlink", "rmdir")
 

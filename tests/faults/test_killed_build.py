@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from faultkit import ROOT, beside, manifests_hold, tree
 
-from stagespec.build import render_all
-from stagespec.loader import load_path
-from stagespec.writer import write_tree
+from stagespec.engine.build import render_all
+from stagespec.engine.writer import write_tree
+from stagespec.load.document import load_path
 
 SERVICES = 200
 GENSPEC = ROOT / "benchmarks" / "genspec.py"

@@ -23,9 +23,9 @@ import pytest
 from click.testing import CliRunner
 from faultkit import NEW, OLD, REFERENCE, beside, tree
 
-from stagespec.cli import main
+from stagespec.cli.main import main
+from stagespec.engine.writer import compare_tree, write_tree
 from stagespec.errors import OutputError
-from stagespec.writer import compare_tree, write_tree
 
 
 @pytest.fixture

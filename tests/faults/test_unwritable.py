@@ -30,8 +30,8 @@ import pytest
 from click.testing import CliRunner
 from faultkit import REFERENCE, beside, tree
 
-from stagespec import writer
-from stagespec.cli import main
+from stagespec.cli.main import main
+from stagespec.engine import writer
 
 USAGE = 2
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from stagespec.build import render_all
-from stagespec.engine import check_document, validate_file
+from stagespec.engine.build import render_all
+from stagespec.engine.validate import check_document, validate_file
 from stagespec.errors import SpecLoadError
-from stagespec.fmt import format_spec
-from stagespec.importer import ComposeImportError, ImportResult, import_compose
-from stagespec.loader import load_text
+from stagespec.fmt.formatter import format_spec
+from stagespec.importer.convert import ComposeImportError, ImportResult, import_compose
+from stagespec.load.document import load_text
 from stagespec.model.spec import SecretRef, Spec
 
 HERE = Path(__file__).resolve().parent

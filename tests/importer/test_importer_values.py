@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stagespec.importer_values import (
+from stagespec.importer.values import (
     SECRET_NAME,
     Unmapped,
     duration,

@@ -20,10 +20,10 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, settings
 
-from stagespec.emitters.base import BuildInput
-from stagespec.loader import load_path
+from stagespec.load.document import load_path
 from stagespec.model.spec import Spec
 from stagespec.model.validator import validate_spec
+from stagespec.plan.inputs import BuildInput
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "specs" / "inventario-retail" / "stack.yaml"

@@ -33,9 +33,9 @@ from hostilekit import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stagespec.emitters import compose, envfile
-from stagespec.emitters.base import BuildInput
 from stagespec.model.spec import Spec
+from stagespec.plan.inputs import BuildInput
+from stagespec.targets import compose, envfile
 
 
 def _escaped(value: str) -> str:

@@ -23,9 +23,9 @@ from hostilekit import BENIGN, HOSTILE, PROPERTIES, SLOTS, docker_compose_python
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stagespec.emitters import envfile
-from stagespec.envcheck import parse_env
-from stagespec.envquote import EnvValueError
+from stagespec.envcheck.check import parse_env
+from stagespec.plan.envquote import EnvValueError
+from stagespec.targets import envfile
 
 CSP = SLOTS["content security policy"]
 FILES = (envfile.ENV_PATH, envfile.EXAMPLE_PATH)

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from hostilekit import BENIGN, HOSTILE, NAMES, OLD, SOURCE, every_slot, load_yaml, shape, spec_named
 
-from stagespec.emitters import grafana
-from stagespec.emitters.base import BuildInput
 from stagespec.model.spec import Spec
+from stagespec.plan.inputs import BuildInput
+from stagespec.targets import grafana
 
 
 @pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())

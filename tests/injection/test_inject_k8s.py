@@ -28,9 +28,9 @@ from hostilekit import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stagespec.emitters import k8s
-from stagespec.emitters.base import BuildInput
-from stagespec.emitters.k8s_names import K8sError
+from stagespec.plan.inputs import BuildInput
+from stagespec.targets import k8s
+from stagespec.targets.k8s.names import K8sError
 
 
 def _mount(value: str) -> str:

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from hostilekit import BENIGN, HOSTILE, NAMES, OLD, SOURCE, every_slot, load_yaml, spec_named
 
-from stagespec.emitters import prometheus
-from stagespec.emitters.base import BuildInput
 from stagespec.model.spec import Spec
+from stagespec.plan.inputs import BuildInput
+from stagespec.targets import prometheus
 
 PATHS = (prometheus.CONFIG_PATH, prometheus.RULES_PATH, prometheus.TESTS_PATH)
 

@@ -18,8 +18,8 @@ from hostilekit import BENIGN, HOSTILE, PROPERTIES, SLOTS, SOURCE, renamed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stagespec.emitters import runtime
-from stagespec.emitters.base import BuildInput
+from stagespec.plan.inputs import BuildInput
+from stagespec.targets import runtime
 
 CSP = SLOTS["content security policy"]
 MODULE = "inventario_runtime.py"

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from hostilekit import SOURCE, load_yaml, renamed, shape
 
-from stagespec.emitters import compose, envfile, grafana, k8s, prometheus, runtime
-from stagespec.emitters.base import BuildInput
-from stagespec.emitters.runtime import RuntimeModuleError
-from stagespec.envcheck import parse_env
+from stagespec.envcheck.check import parse_env
+from stagespec.plan.inputs import BuildInput
+from stagespec.targets import compose, envfile, grafana, k8s, prometheus, runtime
+from stagespec.targets.runtime import RuntimeModuleError
 
 PATHS = {
     "line feed": "specs/x\nservices: {injected: {}}\n#/stack.yaml",

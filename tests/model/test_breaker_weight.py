@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from stagespec.loader import load_text
+from stagespec.load.document import load_text
 from stagespec.model.parse import parse_spec
 from stagespec.model.spec import WEIGHT_PLACES, Breaker
 

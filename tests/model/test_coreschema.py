@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from pydantic_core import SchemaValidator
 
 from stagespec.errors import SpecLoadError
-from stagespec.loader import load_path
+from stagespec.load.document import load_path
 from stagespec.model import _coreschema, coreschema
 from stagespec.model.overlay import environment_document
 from stagespec.model.spec import Spec

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from stagespec.loader import load_text
+from stagespec.load.document import load_text
 from stagespec.model.overlay import environment_document, merge
 from stagespec.model.parse import parse_spec
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from stagespec.engine import check_document
-from stagespec.loader import load_text
+from stagespec.engine.validate import check_document
+from stagespec.load.document import load_text
 
 HEAD = "stagespec: 1\nproject: demo\nservices:\n  api:\n    image: api:1.0\n"
 BREAKER = (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from stagespec.loader import load_path
+from stagespec.load.document import load_path
 from stagespec.model.spec import Spec
 from stagespec.model.validator import validate_spec
 
@@ -41,7 +41,7 @@ def test_validate_builds_no_model() -> None:
     # e.g. through a default such as `Security()` or a validator calling `model_validate`.
     script = (
         "from pathlib import Path\n"
-        "from stagespec.engine import validate_file\n"
+        "from stagespec.engine.validate import validate_file\n"
         "from stagespec.model import spec\n"
         f"assert validate_file(Path({str(REFERENCE)!r})).spec is not None\n"
         "built = [n for n, c in vars(spec).items()\n"

@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from stagespec.secretscan import scan
+from stagespec.secretscan.scanner import scan
 
 # A service with one of these names clashes with the monitoring service compose adds:
 # `validate` refuses it (SS104), so valid specs do not have one.

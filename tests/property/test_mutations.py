@@ -18,11 +18,11 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from specgen import STYLES, budget, dump, specs
 
-from stagespec.build import render_all
 from stagespec.diagnostics import Diagnostic
-from stagespec.engine import validate_file
+from stagespec.engine.build import render_all
+from stagespec.engine.validate import validate_file
 from stagespec.errors import SpecLoadError, StagespecError
-from stagespec.loader import load_text
+from stagespec.load.document import load_text
 
 REFERENCE = Path(__file__).parents[2] / "specs" / "inventario-retail" / "stack.yaml"
 REFERENCE_BYTES = REFERENCE.read_bytes()

@@ -16,9 +16,9 @@ from specgen import budget, spec_texts
 from specparts import SHORT
 from toolcheck import check_build, missing_tools
 
-from stagespec.build import render_all
-from stagespec.engine import validate_file
-from stagespec.loader import Document
+from stagespec.engine.build import render_all
+from stagespec.engine.validate import validate_file
+from stagespec.load.document import Document
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,8 @@ def test_valid_spec_builds_deterministically(text: str, workdir: Path) -> None:
 _RENDER = """\
 import hashlib, sys
 from pathlib import Path
-from stagespec.build import render_all
-from stagespec.engine import validate_file
+from stagespec.engine.build import render_all
+from stagespec.engine.validate import validate_file
 path = Path(sys.argv[1])
 files = render_all(validate_file(path).document, path, path.parent / "out")
 for name in sorted(files):

@@ -1,6 +1,6 @@
 """The real tools' checks of a build, as the emitter tests run them on the reference stack.
 
-The emitter tests keep their tool helpers inside test modules (`tests/emitters/test_*.py`,
+The emitter tests keep their tool helpers inside test modules (`tests/targets/test_*.py`,
 not a package, with fixtures and skips of their own), so they cannot be imported from
 here; this module repeats their invocations for a whole build, every environment:
 `docker-compose config`, `check-jsonschema --builtin-schema vendor.compose-spec`,
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from stagespec.build import environment_spec, environments
-from stagespec.emitters.compose_secrets import required_variables
-from stagespec.loader import Document
+from stagespec.engine.build import environment_spec, environments
+from stagespec.load.document import Document
+from stagespec.targets.compose.secrets import required_variables
 
 TOOLS = ("docker-compose", "check-jsonschema", "promtool")
 COMPOSE = "docker-compose.yml"

@@ -19,7 +19,7 @@ import pytest
 
 from stagespec.diagnostics import dotted_path
 from stagespec.errors import SpecLoadError
-from stagespec.loader import load_path, load_text
+from stagespec.load.document import load_path, load_text
 from stagespec.model.overlay import environment_document
 from stagespec.model.parse import parse_spec
 from stagespec.model.spec import Spec, runtime_service
@@ -69,7 +69,7 @@ def _monitored(spec: Spec) -> Spec:
 
 
 def _alert_count(spec: Spec) -> int:
-    from stagespec.emitters.prometheus_alerts import alerts
+    from stagespec.plan.alerts import alerts
 
     server = spec.monitoring.prometheus if spec.monitoring else None
     return 0 if server is None else len(alerts(spec, server))

@@ -8,9 +8,9 @@ skips would indeed have found nothing there.
 
 from __future__ import annotations
 
-from stagespec.emitters.prometheus_alerts import alerts, scraped_services
-from stagespec.loader import load_text
+from stagespec.load.document import load_text
 from stagespec.model.spec import Prometheus, Spec, runtime_service
+from stagespec.plan.alerts import alerts, scraped_services
 from stagespec.rules import alert_target
 from stagespec.rules.base import Context
 

@@ -11,13 +11,13 @@ from types import ModuleType
 import pytest
 
 from stagespec.diagnostics import dotted_path
-from stagespec.emitters import runtime
-from stagespec.emitters.base import BuildInput
-from stagespec.loader import load_text
+from stagespec.load.document import load_text
 from stagespec.model.parse import parse_spec
 from stagespec.model.spec import Spec
+from stagespec.plan.inputs import BuildInput
 from stagespec.rules import breaker_weights
 from stagespec.rules.base import Context
+from stagespec.targets import runtime
 
 PAST_28_DIGITS = "0.50000000000000000000000000004"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stagespec.loader import load_text
+from stagespec.load.document import load_text
 from stagespec.model.parse import parse_spec
 from stagespec.rules import image_unpinned
 from stagespec.rules.base import Context

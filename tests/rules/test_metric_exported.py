@@ -13,14 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stagespec import metrics
-from stagespec.emitters import grafana, prometheus, runtime
-from stagespec.emitters.base import BuildInput
-from stagespec.engine import validate_file
-from stagespec.loader import load_text
+from stagespec.engine.validate import validate_file
+from stagespec.load.document import load_text
 from stagespec.model.spec import Spec
+from stagespec.plan import alerts, metrics, panels
+from stagespec.plan.inputs import BuildInput
 from stagespec.rules import metric_exported
 from stagespec.rules.base import Context
+from stagespec.targets import runtime
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 REFERENCE = ROOT / "specs" / "inventario-retail" / "stack.yaml"
@@ -54,7 +54,7 @@ def test_without_runtime_nothing_is_exported() -> None:
 
 def test_with_a_runtime_everything_queried_is_exported(runtime_spec: Spec) -> None:
     build = BuildInput(spec=runtime_spec, source="stack.yaml")
-    queried = {*prometheus.queried_metrics(build), *grafana.queried_metrics(build)}
+    queried = {*alerts.queried_metrics(build), *panels.queried_metrics(build)}
     assert queried, "the spec queries no runtime metric: the premise is not exercised"
     assert queried <= set(runtime.exported_metrics(build))
 
@@ -66,7 +66,7 @@ def test_without_a_runtime_each_queried_metric_is_reported(runtime_spec: Spec) -
     build = BuildInput(spec=spec, source="stack.yaml")
     doc = load_text("{}", "stack.yaml")
     found = {f.path: f.message for f in metric_exported.check(Context(doc=doc, spec=spec))}
-    for part, emitter in (("prometheus", prometheus), ("grafana", grafana)):
+    for part, emitter in (("prometheus", alerts), ("grafana", panels)):
         queried = emitter.queried_metrics(build)
         if queried:
             message = found[("monitoring", part)]
@@ -78,9 +78,11 @@ def test_without_a_runtime_each_queried_metric_is_reported(runtime_spec: Spec) -
 
 def test_validating_the_reference_stack_does_not_import_the_emitters() -> None:
     code = (
-        "import sys; from pathlib import Path; from stagespec.engine import validate_file; "
+        "import sys; from pathlib import Path; "
+        "from stagespec.engine.validate import validate_file; "
         f"validate_file(Path({str(REFERENCE)!r})); "
-        "print(sorted(m for m in sys.modules if m.startswith('stagespec.emitters')))"
+        "print(sorted(m for m in sys.modules if m.startswith(("
+        "'stagespec.targets', 'stagespec.plan.alerts', 'stagespec.plan.panels'))))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

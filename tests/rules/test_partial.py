@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stagespec.engine import check_document, validate_file
-from stagespec.loader import load_text
+from stagespec.engine.validate import check_document, validate_file
+from stagespec.load.document import load_text
 from stagespec.model.parse import PARTS, failed_part
 from stagespec.model.spec import Spec
-from stagespec.reporters import render, report_for
+from stagespec.report import render, report_for
 from stagespec.rules import RULES
 from stagespec.rules.base import Rule, read_paths
 

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from stagespec.diagnostics import dotted_path
-from stagespec.loader import load_text
+from stagespec.load.document import load_text
 from stagespec.rules import secret_plaintext
 
 SECRET = "Vq7Kx2Wz9Jm4"

@@ -1,6 +1,8 @@
 """The spec model: pydantic models (`spec.py`) of typed values (`values.py`).
 
 Importing the package imports pydantic first, without asyncio: see `_import_pydantic`.
+
+May import load and the bottom modules (diagnostics, errors, capping) only.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stagespec.loader import Document, Path
+from stagespec.load.document import Document, Path
 
 
 def merge(base: Any, overlay: Any) -> Any:

@@ -3,7 +3,7 @@
 A spec with schema errors is still checked where it can be: each part that holds an error
 (a top-level section, or one entry of a section, such as a service or a breaker) is left
 out, and what remains is validated again into a partial Spec for the rules whose inputs
-are all intact (see `engine.py`).
+are all intact (see `engine/validate.py`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from stagespec.capping import DEFAULT_MAX_FINDINGS, Omitted
 from stagespec.diagnostics import SHOWN_KEY_LENGTH, Diagnostic, at, dotted_path, quoted_key
-from stagespec.loader import Document, Path
+from stagespec.load.document import Document, Path
 from stagespec.model.spec import Spec
 from stagespec.model.validator import validate_spec
 

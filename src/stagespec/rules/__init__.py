@@ -1,4 +1,8 @@
-"""The rule registry: every rule module, by code. Codes are never reused."""
+"""The rule registry: every rule module, by code. Codes are never reused.
+
+One module per rule. May import plan, secretscan, model, load and the bottom modules;
+never targets, engine or anything above.
+"""
 
 from __future__ import annotations
 

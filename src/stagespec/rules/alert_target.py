@@ -37,7 +37,7 @@ from stagespec.model.spec import Prometheus, Spec, runtime_service
 from stagespec.rules.base import Context, Finding
 
 if TYPE_CHECKING:
-    from stagespec.emitters.prometheus_alerts import Alert
+    from stagespec.plan.alerts import Alert
 
 CODE = "SS504"
 NAME = "alert-target"
@@ -51,8 +51,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     host = runtime_service(spec)
     if prometheus is None or host is None or host.enabled:
         # Alerts link to the runtime's service, its breakers, and scraped (so enabled)
-        # services: only a disabled runtime service can leave one dangling. This skips the
-        # emitters' import (~30 ms) on every validate of a healthy spec;
+        # services: only a disabled runtime service can leave one dangling. This skips deriving
+        # the alerts on every validate of a healthy spec;
         # tests/rules/test_alert_target.py pins that premise against the emitters.
         return
     yield from _dangling(spec, prometheus)
@@ -68,8 +68,8 @@ def _dangling(spec: Spec, prometheus: Prometheus) -> Iterator[Finding]:
     host = spec.services.get(service) if service is not None else None
     if host is None or host.enabled:
         return
-    # Imported here, not at the top: the emitters package costs ~30 ms to import.
-    from stagespec.emitters.prometheus_alerts import alerts
+    # Imported here, not at the top: validate's start-up stays as small.
+    from stagespec.plan.alerts import alerts
 
     names = [a.name for a in alerts(spec, prometheus) if _service_of(spec, a) == service]
     if not names:

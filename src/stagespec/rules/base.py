@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from stagespec.diagnostics import Severity
-from stagespec.loader import Document, Path
+from stagespec.load.document import Document, Path
 from stagespec.model.spec import Spec
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from stagespec.diagnostics import Severity
 
-# The checks of suppression comments (suppressions.py), named for config.py too.
+# The checks of suppression comments (engine/suppressions.py), named for config/ too.
 INVALID_SUPPRESSION, EXPIRED_SUPPRESSION, UNUSED_SUPPRESSION = "SS020", "SS021", "SS022"
-NOT_CHECKED = "SS012"  # a rule that could not run on a spec with schema errors (engine.py)
+NOT_CHECKED = "SS012"  # a rule that could not run on a spec with schema errors (engine/validate.py)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A free-text setting can be written to `.env` so that it reads back unchanged.
 
 `.env` is read by compose v2 and by docker-compose 1.29, which quote, escape and
-interpolate differently (`stagespec.envquote` has the details). A value with a line
+interpolate differently (`stagespec.plan.envquote` has the details). A value with a line
 break or control character, a backslash, `${`, or both a `'` and one of `"`, `$` or a
 backtick has no spelling that both read as written, so `build` could not write it.
 The settings checked are the free-text ones: `runtime.security.csp`.
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity
-from stagespec.envquote import EnvValueError, quote
+from stagespec.plan.envquote import EnvValueError, quote
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS105"
@@ -33,6 +33,6 @@ def check(ctx: Context) -> Iterator[Finding]:
     if csp is None:
         return
     try:
-        quote("CSP_POLICY", csp)  # the key `.env` holds it under (emitters/envfile.py)
+        quote("CSP_POLICY", csp)  # the key `.env` holds it under (targets/envfile)
     except EnvValueError as e:
         yield Finding(("runtime", "security", "csp"), f"cannot be written to .env unchanged: {e}")

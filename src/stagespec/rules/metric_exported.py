@@ -42,12 +42,12 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from stagespec.diagnostics import Severity
-from stagespec.loader import Path
+from stagespec.load.document import Path
 from stagespec.model.spec import Service, runtime_service
 from stagespec.rules.base import Context, Finding
 
 if TYPE_CHECKING:
-    from stagespec.emitters.base import BuildInput
+    from stagespec.plan.inputs import BuildInput
 
 CODE = "SS501"
 NAME = "metric-exported"
@@ -63,24 +63,24 @@ def check(ctx: Context) -> Iterator[Finding]:
     if spec.runtime is not None and host is None:
         return  # an undeclared runtime.service: unresolved-reference reports it
     if host is not None and host.enabled and host.metrics is not None:
-        # The runtime module exports every name in `metrics.ALL`, which is all the emitters
-        # ever report as queried, and Prometheus scrapes it: nothing can be missing. This
-        # skips the emitters' import (~30 ms) on every validate of a healthy spec;
+        # The runtime module exports every name in `metrics.ALL`, which is all the alerts and
+        # panels ever query, and Prometheus scrapes it: nothing can be missing. This
+        # skips deriving the alerts and panels on every validate of a healthy spec;
         # tests/rules/test_metric_exported.py pins both premises against the emitters.
         return
     yield from _dead_queries(ctx, host)
 
 
 def _dead_queries(ctx: Context, host: Service | None) -> Iterator[Finding]:
-    # Imported here, not at the top: the emitters package costs ~30 ms to import, and
-    # only a spec whose runtime metrics may be unexported gets this far.
-    from stagespec.emitters import grafana, prometheus
-    from stagespec.emitters.base import BuildInput
+    # Imported here, not at the top: only a spec whose runtime metrics may be unexported
+    # gets this far, and validate's start-up stays as small.
+    from stagespec.plan import alerts, panels
+    from stagespec.plan.inputs import BuildInput
 
     build = BuildInput(spec=ctx.spec, source=ctx.doc.file)
     consumers: list[tuple[str, str, Callable[[BuildInput], list[str]]]] = [
-        ("prometheus", "the alert rules", prometheus.queried_metrics),
-        ("grafana", "the dashboard's panels", grafana.queried_metrics),
+        ("prometheus", "the alert rules", alerts.queried_metrics),
+        ("grafana", "the dashboard's panels", panels.queried_metrics),
     ]
     for part, consumer, queried_metrics in consumers:
         queried = queried_metrics(build)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity, dotted_path
-from stagespec.loader import Path
+from stagespec.load.document import Path
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS401"

@@ -18,7 +18,7 @@ import difflib
 from collections.abc import Iterable, Iterator
 
 from stagespec.diagnostics import Severity
-from stagespec.loader import Path
+from stagespec.load.document import Path
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS101"

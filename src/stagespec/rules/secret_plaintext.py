@@ -48,10 +48,10 @@ from decimal import Decimal
 from typing import Any
 
 from stagespec.diagnostics import Severity, dotted_path
-from stagespec.loader import Document, Path
+from stagespec.load.document import Document, Path
 from stagespec.rules.base import Context, Finding
-from stagespec.secretscan import Finding as Secret
-from stagespec.secretscan import scan, scan_words
+from stagespec.secretscan.scanner import Finding as Secret
+from stagespec.secretscan.scanner import scan, scan_words
 
 CODE = "SS301"
 NAME = "secret-plaintext"

@@ -1,0 +1,216 @@
+"""What plain-text secrets look like: token shapes, and the words that name a secret.
+
+Data for :mod:`stagespec.secretscan.scanner`, which holds the logic; nothing here looks at a
+value except the two character-class checks a token shape may ask for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = [
+    "META_PREFIXES",
+    "META_SUFFIXES",
+    "NOUNS",
+    "SENSITIVE_PAIRS",
+    "SENSITIVE_STEMS",
+    "SENSITIVE_WORDS",
+    "TOKEN_SHAPES",
+    "WEAK_VALUES",
+    "TokenShape",
+    "has_classes",
+    "has_digit",
+]
+
+
+def has_classes(text: str) -> bool:
+    """True when text mixes upper case, lower case and digits (real keys do)."""
+    return (
+        any(c.isupper() for c in text)
+        and any(c.islower() for c in text)
+        and any(c.isdigit() for c in text)
+    )
+
+
+def has_digit(text: str) -> bool:
+    """True when text holds a digit."""
+    return any(c.isdigit() for c in text)
+
+
+@dataclass(frozen=True)
+class TokenShape:
+    """A kind of token recognised by its shape alone, wherever it is written."""
+
+    kind: str
+    description: str
+    pattern: re.Pattern[str]
+    # Literal text every match contains: a value without any is skipped cheaply, which
+    # keeps a scan of a huge scalar from running every pattern over it.
+    needles: tuple[str, ...]
+    check: Callable[[str], bool] | None = None
+
+
+_B = r"(?<![A-Za-z0-9_])"  # start-of-token boundary
+
+TOKEN_SHAPES: tuple[TokenShape, ...] = (
+    TokenShape(
+        "private-key",
+        "a private key block",
+        re.compile(
+            r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?",
+            re.DOTALL,
+        ),
+        ("-----BEGIN",),
+    ),
+    TokenShape(
+        "jwt",
+        "a JSON Web Token",
+        re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"),
+        ("eyJ",),
+    ),
+    TokenShape(
+        "aws-access-key",
+        "an AWS access key ID",
+        re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
+        ("AKIA", "ASIA"),
+    ),
+    TokenShape(
+        "github-token",
+        "a GitHub token",
+        re.compile(_B + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
+    TokenShape(
+        "gitlab-token",
+        "a GitLab personal access token",
+        re.compile(_B + r"glpat-[A-Za-z0-9_-]{20,}"),
+        ("glpat-",),
+    ),
+    TokenShape(
+        "slack-webhook",
+        "a Slack webhook URL",
+        re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]+"),
+        ("https://hooks.slack.com/",),
+    ),
+    TokenShape(
+        "discord-webhook",
+        "a Discord webhook URL",
+        re.compile(
+            r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+"
+        ),
+        ("https://",),
+    ),
+    TokenShape(
+        "slack-token",
+        "a Slack token",
+        re.compile(r"(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9-]{10,}"),
+        ("xox",),
+        has_digit,
+    ),
+    TokenShape(
+        "anthropic-key",
+        "an Anthropic API key",
+        re.compile(r"(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}"),
+        ("sk-ant-",),
+        has_classes,
+    ),
+    TokenShape(
+        "openai-key",
+        "an OpenAI API key",
+        re.compile(r"(?<![A-Za-z0-9_-])sk-(?!ant-)[A-Za-z0-9_-]{20,}"),
+        ("sk-",),
+        has_classes,
+    ),
+    TokenShape(
+        "stripe-key",
+        "a Stripe live secret key",
+        re.compile(_B + r"[sr]k_live_[A-Za-z0-9]{10,}"),
+        ("k_live_",),
+    ),
+    TokenShape(
+        "google-api-key",
+        "a Google API key",
+        re.compile(r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"),
+        ("AIza",),
+    ),
+    TokenShape(
+        "sendgrid-key",
+        "a SendGrid API key",
+        re.compile(r"(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
+        ("SG.",),
+    ),
+    TokenShape(
+        "npm-token",
+        "an npm access token",
+        re.compile(_B + r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+        ("npm_",),
+    ),
+    TokenShape(
+        "huggingface-token",
+        "a Hugging Face access token",
+        re.compile(_B + r"hf_[A-Za-z]{34}(?![A-Za-z0-9])"),
+        ("hf_",),
+    ),
+)
+
+
+# The words of a key (split on separators and camelCase) that say its value is a secret.
+SENSITIVE_WORDS = frozenset(
+    {
+        "password", "passwd", "passphrase", "passcode", "pwd", "pw", "pass",
+        "secret", "secrets", "token", "credential", "credentials", "creds",
+        "auth", "authorization", "apikey", "requirepass", "masterauth",
+    }
+)  # fmt: skip
+SENSITIVE_STEMS = (
+    "password", "passwd", "passphrase", "secret", "token",
+    "apikey", "accesskey", "privatekey", "secretkey", "credentials",
+)  # fmt: skip
+SENSITIVE_PAIRS = frozenset(
+    {
+        ("api", "key"), ("access", "key"), ("private", "key"), ("secret", "key"),
+        ("signing", "key"), ("encryption", "key"), ("master", "key"), ("app", "key"),
+        ("account", "key"), ("license", "key"), ("hmac", "key"), ("session", "key"),
+        ("shared", "key"), ("connection", "string"),
+    }
+)  # fmt: skip
+# A key ending with one of these words holds metadata about a secret, not the secret.
+META_SUFFIXES = frozenset(
+    {
+        "file", "files", "path", "paths", "dir", "directory", "location", "mount",
+        "user", "username", "usr", "login", "owner", "group",
+        "header", "headers", "name", "names", "label", "field", "param", "ref", "env",
+        "var", "id", "ids", "arn", "url", "urls", "uri", "endpoint", "endpoints",
+        "host", "hostname", "port", "region", "zone", "realm", "issuer", "audience",
+        "scope", "scopes", "expiry", "expires", "expiration", "expire", "exp", "ttl",
+        "timeout", "lifetime", "age", "interval", "duration", "period", "seconds",
+        "secs", "sec", "ms", "minutes", "hours", "days", "length", "len", "size",
+        "count", "limit", "min", "max", "bits", "bytes", "rounds", "iterations",
+        "type", "types", "kind", "method", "methods", "mode", "strategy", "enabled",
+        "enable", "disabled", "required", "provider", "backend", "driver", "source",
+        "mechanism", "plugin", "module", "class", "handler", "store", "manager",
+        "db", "database", "algorithm", "alg", "format", "encoding", "version",
+        "prefix", "suffix", "pattern", "regex", "policy", "rotation", "strength",
+        "complexity", "level", "description", "help", "hint", "stdin",
+    }
+)  # fmt: skip
+META_PREFIXES = frozenset(
+    {
+        "max", "min", "num", "use", "enable", "disable", "require", "allow", "is",
+        "has", "no", "skip", "existing",
+    }
+)  # fmt: skip
+WEAK_VALUES = frozenset(
+    {"changeme", "change_me", "password", "passw0rd", "secret", "admin", "root", "letmein"}
+)
+# What a value under a key is called in a message, by the first stem the key's words hold.
+NOUNS = (
+    (("pass", "pwd", "pw", "masterauth"), "a password"),
+    (("token",), "a token"),
+    (("secret",), "a secret"),
+    (("key",), "a key"),
+    (("cred", "auth"), "a credential"),
+)

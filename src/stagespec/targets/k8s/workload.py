@@ -1,0 +1,251 @@
+"""Deployments, StatefulSets and Services: one workload per enabled service of the spec.
+
+- A service that mounts a named volume is a StatefulSet with one `volumeClaimTemplates`
+  entry per named volume (ReadWriteOnce, `STORAGE_REQUEST` each: the spec has no size)
+  and `serviceName` set to its own ClusterIP Service; any other service is a Deployment.
+  Both run one replica, as compose does.
+- The Service has the container ports under the same numbers, so `postgres:5432` and
+  the other addresses written for compose keep working; a StatefulSet without ports gets
+  a headless Service, which it needs as its governing Service.
+- `command` becomes the container's `args`: compose's command replaces the image's CMD
+  and keeps its ENTRYPOINT, as `args` does.
+- The healthcheck becomes both the readiness and the liveness probe (`exec`), with
+  compose's defaults (30s interval and timeout, 3 retries) where the spec sets none.
+  Unlike compose, Kubernetes restarts a container whose liveness probe keeps failing.
+- `memory` is the memory limit and the request: a request equal to the limit keeps the
+  scheduler from placing more than the node holds.
+- Secrets reach variables by `secretKeyRef` to a Secret named after the spec secret;
+  values are never written. Pods get no service-account token and no service links
+  (compose sets neither; service links would add variables such as `REDIS_PORT`).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from stagespec.model.spec import Healthcheck, SecretRef, Service, Spec
+from stagespec.targets.compose.secrets import RUNTIME_API_KEY_VAR, image_repository
+from stagespec.targets.k8s.names import (
+    SECRET_KEY,
+    ContainerPort,
+    K8sError,
+    app_name,
+    labels,
+    memory_quantity,
+    metadata,
+    object_name,
+    secret_name,
+    selector,
+    whole_seconds,
+)
+
+STORAGE_REQUEST = "1Gi"
+PLACEHOLDER_TAG = "unset"
+"""Tag of a `build:` service's image until an overlay sets it (kustomize `images:`)."""
+
+_COMPOSE_DEFAULTS = {"interval": 30, "timeout": 30, "retries": 3}  # docker's own defaults
+# An ext4 volume's root holds `lost+found`, and initdb refuses a non-empty directory:
+# the postgres image's documentation asks for PGDATA in a subdirectory of the mount.
+_POSTGRES_DATA = "/var/lib/postgresql/data"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One component's pod, before it becomes a Deployment or StatefulSet and a Service."""
+
+    component: str
+    app: str
+    container: dict[str, Any]
+    ports: tuple[ContainerPort, ...] = ()
+    claims: tuple[str, ...] = ()
+    volumes: tuple[dict[str, Any], ...] = ()
+    pod: Mapping[str, Any] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+def build_image(project: str, component: str) -> str:
+    """The placeholder image name of a `build:` service: compose v2's name for the build."""
+    return f"{object_name(project, 'project')}-{component}"
+
+
+def probe_command(test: str | list[str]) -> list[str] | None:
+    """A compose healthcheck test as an exec probe's command; None for `NONE` or empty."""
+    if isinstance(test, str):
+        return ["sh", "-c", test]
+    if not test or test[0] == "NONE":
+        return None
+    if test[0] == "CMD-SHELL":
+        return ["sh", "-c", " ".join(test[1:])]
+    return list(test[1:]) if test[0] == "CMD" else list(test)
+
+
+def probes(check: Healthcheck | None) -> dict[str, Any]:
+    """`readinessProbe` and `livenessProbe` from a healthcheck; nothing without a command."""
+    command = probe_command(check.test) if check is not None else None
+    if check is None or command is None:
+        return {}
+    probe: dict[str, Any] = {"exec": {"command": command}}
+    if check.start_period is not None:
+        probe["initialDelaySeconds"] = whole_seconds(check.start_period, minimum=0)
+    interval, timeout = check.interval, check.timeout
+    probe["periodSeconds"] = whole_seconds(interval) if interval else _COMPOSE_DEFAULTS["interval"]
+    probe["timeoutSeconds"] = whole_seconds(timeout) if timeout else _COMPOSE_DEFAULTS["timeout"]
+    probe["failureThreshold"] = check.retries or _COMPOSE_DEFAULTS["retries"]
+    return {"readinessProbe": probe, "livenessProbe": dict(probe)}
+
+
+def secret_variable(var: str, secret: str) -> dict[str, Any]:
+    """An env entry that reads spec secret `secret` from its Secret, by name only."""
+    ref = {"name": secret_name(secret), "key": SECRET_KEY}
+    return {"name": var, "valueFrom": {"secretKeyRef": ref}}
+
+
+def _text(value: str | int | bool | Decimal) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def env_entries(spec: Spec, name: str, service: Service) -> list[dict[str, Any]]:
+    """The container's `env`: plain values, and secrets by reference; null values are left out."""
+    entries: dict[str, dict[str, Any]] = {}
+    for var, value in service.environment.items():
+        if isinstance(value, SecretRef):
+            entries[var] = secret_variable(var, value.secret)
+        elif value is not None:  # null passes a host variable through: no such thing here
+            entries[var] = {"name": var, "value": _text(value)}
+    runtime = spec.runtime
+    if runtime and runtime.service == name and runtime.security.api_key:
+        entries[RUNTIME_API_KEY_VAR] = secret_variable(
+            RUNTIME_API_KEY_VAR, runtime.security.api_key.secret
+        )
+    if _needs_pgdata(service) and "PGDATA" not in entries:
+        entries["PGDATA"] = {"name": "PGDATA", "value": f"{_POSTGRES_DATA}/pgdata"}
+    return list(entries.values())
+
+
+def _needs_pgdata(service: Service) -> bool:
+    if service.image is None or image_repository(service.image) != "postgres":
+        return False
+    return any(m.is_named and m.target.rstrip("/") == _POSTGRES_DATA for m in service.volumes)
+
+
+def volume_mounts(service: Service) -> list[dict[str, Any]]:
+    """Mounts of the service's named volumes; bind mounts have no equivalent (see notes)."""
+    mounts = []
+    for mount in service.volumes:
+        if mount.is_named:
+            entry: dict[str, Any] = {"name": object_name(mount.source, "volume")}
+            entry["mountPath"] = mount.target
+            if mount.read_only:
+                entry["readOnly"] = True
+            mounts.append(entry)
+    return mounts
+
+
+def resources(service: Service) -> dict[str, Any]:
+    """`resources` from `memory`: the limit, and an equal request."""
+    if service.memory is None:
+        return {}
+    quantity = memory_quantity(service.memory)
+    return {"resources": {"limits": {"memory": quantity}, "requests": {"memory": quantity}}}
+
+
+def service_workload(
+    spec: Spec, name: str, component: str, ports: list[ContainerPort], settings: str | None
+) -> Workload:
+    """The workload of enabled spec service `name`; `settings` names its ConfigMap, if any."""
+    service = spec.services[name]
+    image = service.image or f"{build_image(spec.project, component)}:{PLACEHOLDER_TAG}"
+    container: dict[str, Any] = {"name": component, "image": image}
+    if service.command is not None:
+        container["args"] = _args(service.command)
+    if ports:
+        container["ports"] = [port.container() for port in ports]
+    if env := env_entries(spec, name, service):
+        container["env"] = env
+    if settings is not None:
+        container["envFrom"] = [{"configMapRef": {"name": settings}}]
+    mounts = volume_mounts(service)
+    if mounts:
+        container["volumeMounts"] = mounts
+    container |= resources(service) | probes(service.healthcheck)
+    claims = tuple(dict.fromkeys(mount["name"] for mount in mounts))
+    app = app_name(service.image, component)
+    return Workload(component, app, container, tuple(ports), claims)
+
+
+def _args(command: str | list[str]) -> list[str]:
+    if isinstance(command, list):
+        return list(command)
+    try:  # compose splits a string command into words the same way, without a shell
+        return shlex.split(command)
+    except ValueError as e:
+        raise K8sError(f"command {command!r} cannot be split into arguments: {e}") from e
+
+
+def objects(project: str, workload: Workload) -> list[dict[str, Any]]:
+    """The Service (when there is one) and the Deployment or StatefulSet of a workload."""
+    object_labels = labels(project, workload.component, workload.app)
+    spec: dict[str, Any] = {
+        "replicas": 1,
+        "selector": {"matchLabels": selector(project, workload.component)},
+        "template": _template(workload, object_labels),
+    }
+    if workload.claims:
+        claims = [_claim(claim, object_labels) for claim in workload.claims]
+        spec = {"serviceName": workload.component, **spec, "volumeClaimTemplates": claims}
+    kind = "StatefulSet" if workload.claims else "Deployment"
+    found = [_service(project, workload, object_labels)]
+    found.append(
+        {
+            "apiVersion": "apps/v1",
+            "kind": kind,
+            "metadata": metadata(workload.component, object_labels),
+            "spec": spec,
+        }
+    )
+    return [item for item in found if item]
+
+
+def _template(workload: Workload, object_labels: Mapping[str, str]) -> dict[str, Any]:
+    pod: dict[str, Any] = {"automountServiceAccountToken": False, "enableServiceLinks": False}
+    pod |= dict(workload.pod)
+    pod["containers"] = [workload.container]
+    if workload.volumes:
+        pod["volumes"] = list(workload.volumes)
+    meta: dict[str, Any] = {"labels": dict(object_labels)}
+    if workload.annotations:
+        meta["annotations"] = dict(workload.annotations)
+    return {"metadata": meta, "spec": pod}
+
+
+def _claim(name: str, object_labels: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "metadata": metadata(name, object_labels),
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": STORAGE_REQUEST}},
+        },
+    }
+
+
+def _service(project: str, workload: Workload, object_labels: Mapping[str, str]) -> dict[str, Any]:
+    if not workload.ports and not workload.claims:
+        return {}
+    spec: dict[str, Any] = {"type": "ClusterIP"}
+    if workload.ports:
+        spec["ports"] = [port.service() for port in workload.ports]
+    else:  # a StatefulSet's governing Service, with nothing to balance
+        spec["clusterIP"] = "None"
+    spec["selector"] = selector(project, workload.component)
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(workload.component, object_labels),
+        "spec": spec,
+    }
