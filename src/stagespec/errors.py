@@ -6,9 +6,15 @@ from stagespec.diagnostics import Diagnostic
 
 
 class StagespecError(Exception):
-    """Root of every error stagespec raises on purpose."""
+    """Root of every error stagespec raises on purpose.
+
+    `details` are further lines under the message (one problem each): the CLI prints each
+    on a line of its own, escaped like the message, so that no value in one can start a
+    line of its own.
+    """
 
     exit_code = 2
+    details: tuple[str, ...] = ()
 
 
 class SpecLoadError(StagespecError):

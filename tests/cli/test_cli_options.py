@@ -59,6 +59,17 @@ def test_config_turns_a_rule_off_and_bad_config_exits_2(tmp_path: Path) -> None:
     assert _run(REFERENCE, "--config", str(config))[0] == 2
 
 
+def test_config_problems_are_printed_one_per_line(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("rules:\n  no-such-rule: off\n  SS499: off\n")
+    code, output = _run(REFERENCE, "--config", str(config))
+    assert code == 2
+    lines = output.splitlines()
+    assert lines[0] == "stagespec: error: invalid configuration:"
+    assert [line.split(": ", 1)[0] for line in lines[1:]] == [f"  {config}:2:3", f"  {config}:3:3"]
+    assert "\\n" not in output
+
+
 def test_suppression_and_no_suppressions(tmp_path: Path) -> None:
     spec = tmp_path / "stack.yaml"
     text = (

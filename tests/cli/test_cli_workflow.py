@@ -228,15 +228,27 @@ def test_init_of_a_folder_writes_its_stack_yaml(
     assert Path("my-shop/stack.yaml").read_bytes() == before
 
 
-@pytest.mark.parametrize("given", ["new-shop", "new-shop/", "new-shop/stack.yaml"])
-def test_init_into_a_missing_folder_says_so(
+@pytest.mark.parametrize("given", ["new-shop", "new-shop/", "new-shop/stack.yaml", "a/new-shop"])
+def test_init_into_a_missing_folder_makes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
     result = run("init", given)
+    assert result.exit_code == 0, result.output
+    spec = Path(given.removesuffix("/").removesuffix("/stack.yaml")) / "stack.yaml"
+    assert (tmp_path / spec).read_text(encoding="utf-8").count("project: new-shop\n") == 1
+    assert run("validate", str(spec)).exit_code == 0
+
+
+def test_init_under_a_file_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken").write_text("a file\n", encoding="utf-8")
+    result = run("init", "taken/shop")
     assert result.exit_code == 2
-    assert "cannot write new-shop/stack.yaml: there is no folder new-shop" in result.output
-    assert list(tmp_path.iterdir()) == []
+    assert "cannot write taken/shop/stack.yaml" in result.output
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "a file\n"
 
 
 def test_init_starter_passes_fmt_check_and_validate(

@@ -259,10 +259,10 @@ def test_config_error_is_a_usage_error_with_exit_code_2(tmp_path: Path) -> None:
         load(tmp_path, "rules: {SS499: off}\n")
     assert isinstance(caught.value, StagespecError)
     assert caught.value.exit_code == 2
-    assert str(caught.value).splitlines()[1].strip().startswith(f"{CONFIG_NAME}:1:9: unknown rule")
+    assert caught.value.details[0].startswith(f"{CONFIG_NAME}:1:9: unknown rule")
 
 
 def test_missing_config_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "nope.yaml")
-    assert "nope.yaml:1:1: no such file" in str(caught.value)
+    assert "nope.yaml:1:1: no such file" in caught.value.details[0]

@@ -47,8 +47,8 @@ def init(path: str, project: str | None) -> None:
 def _init_target(path: str) -> Path:
     """The file `init PATH` writes: PATH itself, or stack.yaml in PATH when it names a folder.
 
-    A name with no YAML suffix that does not exist is taken for a folder too: a spec file
-    named `somedir` is never what was meant, and a clear "no folder" beats a surprise file.
+    A name with no YAML suffix that does not exist is taken for a folder too (and made): a
+    spec file named `somedir` is never what was meant.
     """
     target = Path(path)
     is_file_name = target.suffix.lower() in {".yaml", ".yml"} or target.exists()
@@ -90,13 +90,12 @@ def import_(compose: str, project: str | None, output: str | None) -> None:
 
 
 def _create(target: Path, text: str) -> None:
-    try:
+    try:  # like `git init DIR`: a folder that is not there yet is made
+        target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "x", encoding="utf-8", newline="") as handle:
             handle.write(text)
     except FileExistsError as e:
         raise UsageError(f"{target} exists; not overwriting it") from e
-    except FileNotFoundError as e:  # the file itself is being created: its folder is missing
-        raise UsageError(f"cannot write {target}: there is no folder {target.parent}") from e
     except OSError as e:
         raise UsageError(f"cannot write {target}: {e.strerror}") from e
 

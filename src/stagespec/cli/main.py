@@ -31,7 +31,9 @@ class _Group(click.Group):
             with gc_paused():  # a command allocates much and frees little: see gc_paused
                 return super().invoke(ctx)
         except StagespecError as e:
-            click.echo(f"stagespec: error: {printable(str(e))}", err=True)
+            lines = [f"stagespec: error: {printable(str(e))}"]
+            lines += [f"  {printable(detail)}" for detail in e.details]
+            click.echo("\n".join(lines), err=True)
             sys.exit(e.exit_code)
 
 

@@ -78,8 +78,8 @@ class ConfigError(UsageError):
     """A configuration file that cannot be used; each problem is `file:line:col: message`."""
 
     def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
-        self.problems = tuple(problems)
+        super().__init__("invalid configuration:")
+        self.problems = self.details = tuple(problems)
 
 
 @dataclass(frozen=True)
