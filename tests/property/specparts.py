@@ -13,6 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from stagespec.rules.secret_plaintext import scalar_text
 from stagespec.secretscan.scanner import scan
 
 # A service with one of these names clashes with the monitoring service compose adds:
@@ -94,8 +95,10 @@ SIZE = st.one_of(
 
 
 def _plain(key: str | None, value: Any) -> bool:
-    """True when the secret scan sees no plain-text secret in `key: value`."""
-    return not isinstance(value, str) or scan(key, value) is None
+    """True when the secret scan sees no plain-text secret in `key: value`, read as the rule
+    reads it: numbers as the text they are written as (`API_KEY: 1000` is a password)."""
+    text = scalar_text(value)
+    return text is None or scan(key, text) is None
 
 
 def _plain_words(words: Any) -> bool:

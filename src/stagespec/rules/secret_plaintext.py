@@ -66,7 +66,7 @@ _SKIP = {("environments",)}
 _Literal = tuple[Path, str | None, str | tuple[str, ...]]
 
 
-def _scalar_text(value: Any) -> str | None:
+def scalar_text(value: Any) -> str | None:
     """A scalar as the text the scanner judges: strings and numbers, not booleans."""
     if isinstance(value, str):
         return value
@@ -83,13 +83,13 @@ def _strings(value: Any, path: Path, key: str | None, found: list[_Literal]) -> 
         for k, v in value.items():
             _strings(v, (*path, k), k, found)
     elif isinstance(value, list):
-        words = [_scalar_text(v) for v in value]
+        words = [scalar_text(v) for v in value]
         if value and all(word is not None for word in words):
             found.append((path, None, tuple(word for word in words if word is not None)))
             return
         for i, v in enumerate(value):
             _strings(v, (*path, i), _flag(value[i - 1]) if i else None, found)
-    elif (text := _scalar_text(value)) is not None:
+    elif (text := scalar_text(value)) is not None:
         found.append((path, key, text))
 
 
