@@ -207,3 +207,21 @@ def test_a_file_name_cannot_forge_a_line(
     assert not [line for line in lines if line.startswith(FORGED)]
     assert "\x1b" not in result.output and "\u202e" not in result.output
     assert any(line.startswith("a\\nb.yaml") or "file=a\\nb.yaml" in line for line in lines)
+
+
+def test_validate_imports_no_other_command() -> None:
+    """The hooks run `validate` on every commit: it loads its own command's module only."""
+    code = (
+        "import sys\n"
+        "from stagespec.cli.main import main\n"
+        "try:\n"
+        f"    main(['validate', {str(REFERENCE)!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('stagespec.cli.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded = result.stdout.strip().splitlines()[-1]
+    assert loaded == "['stagespec.cli.main', 'stagespec.cli.specs', 'stagespec.cli.validate']"

@@ -21,7 +21,22 @@ if TYPE_CHECKING:
 
 
 class _Group(click.Group):
-    """Maps stagespec's own errors to a clean message and exit code; never a traceback."""
+    """Maps stagespec's own errors to a clean message and exit code; never a traceback.
+
+    Its commands are those of `COMMANDS`, each imported on first use.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        import importlib
+
+        module, attribute = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         from stagespec.errors import StagespecError
@@ -57,22 +72,18 @@ def run() -> None:
         gc.freeze()
 
 
-def _register() -> None:
-    from stagespec.cli import author, build, diff, env, validate
-
-    for command in (
-        validate.validate,
-        validate.schema,
-        validate.list_rules,
-        validate.explain,
-        build.build,
-        env.env_group,
-        diff.diff,
-        author.init,
-        author.import_,
-        author.fmt,
-    ):
-        main.add_command(command)
-
-
-_register()
+# Each command by name, and where it is defined: a command's module is imported when the
+# command runs (or `--help` lists it), so that `validate`, run on every commit by the hooks,
+# does not pay for the imports of `import`, `fmt`, `build`, `diff` and `env`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("stagespec.cli.validate", "validate"),
+    "schema": ("stagespec.cli.validate", "schema"),
+    "rules": ("stagespec.cli.validate", "list_rules"),
+    "explain": ("stagespec.cli.validate", "explain"),
+    "build": ("stagespec.cli.build", "build"),
+    "env": ("stagespec.cli.env", "env_group"),
+    "diff": ("stagespec.cli.diff", "diff"),
+    "init": ("stagespec.cli.author", "init"),
+    "import": ("stagespec.cli.author", "import_"),
+    "fmt": ("stagespec.cli.author", "fmt"),
+}

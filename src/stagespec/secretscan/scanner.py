@@ -47,6 +47,7 @@ from stagespec.secretscan.shapes import (
     SENSITIVE_WORDS,
     TOKEN_SHAPES,
     WEAK_VALUES,
+    LazyPattern,
     has_classes,
 )
 
@@ -374,7 +375,7 @@ _PIN_LEN = 4
 _W = r"(?<![^\s'\"`;])"  # start of a shell word (after a space, a quote or `;`)
 _VALUE = r"(?P<val>[^\s'\"`;]*)"
 # Redis directives (redis.conf, `CONFIG SET`) and SQL place a password after a word.
-_PLACED_RE = re.compile(
+_PLACED_RE = LazyPattern(
     _W + r"(?:(?P<directive>requirepass|masterauth)\s+['\"]?"
     r"|(?P<sql>password|identified\s+by)\s+['\"])" + _VALUE,
     re.IGNORECASE,
@@ -389,9 +390,9 @@ _CLIENTS = (
 )  # fmt: skip
 _CLIENT_RES = tuple(
     (
-        re.compile(r"(?<![^\s'\"`;/])(?:" + name + r")(?![^\s'\";])"),
+        LazyPattern(r"(?<![^\s'\"`;/])(?:" + name + r")(?![^\s'\";])"),
         option,
-        re.compile(_W + shape + _VALUE),
+        LazyPattern(_W + shape + _VALUE),
     )
     for name, option, shape in _CLIENTS
 )

@@ -7,7 +7,7 @@ value except the two character-class checks a token shape may ask for.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 __all__ = [
@@ -39,13 +39,40 @@ def has_digit(text: str) -> bool:
     return any(c.isdigit() for c in text)
 
 
+class LazyPattern:
+    """A regular expression compiled when it is first used. A scan of an ordinary spec never
+    needs most of the shapes here (their needles are not in it), and compiling all of them
+    would cost every `validate` its start-up milliseconds."""
+
+    __slots__ = ("_compiled", "_flags", "_source")
+
+    def __init__(self, source: str, flags: int = 0) -> None:
+        self._source, self._flags = source, flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled expression."""
+        if self._compiled is None:
+            self._compiled = re.compile(self._source, self._flags)
+        return self._compiled
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """`re.Pattern.search`."""
+        return self.compiled.search(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """`re.Pattern.finditer`."""
+        return self.compiled.finditer(text)
+
+
 @dataclass(frozen=True)
 class TokenShape:
     """A kind of token recognised by its shape alone, wherever it is written."""
 
     kind: str
     description: str
-    pattern: re.Pattern[str]
+    pattern: LazyPattern
     # Literal text every match contains: a value without any is skipped cheaply, which
     # keeps a scan of a huge scalar from running every pattern over it.
     needles: tuple[str, ...]
@@ -58,7 +85,7 @@ TOKEN_SHAPES: tuple[TokenShape, ...] = (
     TokenShape(
         "private-key",
         "a private key block",
-        re.compile(
+        LazyPattern(
             r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
             r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?",
             re.DOTALL,
@@ -68,37 +95,37 @@ TOKEN_SHAPES: tuple[TokenShape, ...] = (
     TokenShape(
         "jwt",
         "a JSON Web Token",
-        re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"),
+        LazyPattern(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"),
         ("eyJ",),
     ),
     TokenShape(
         "aws-access-key",
         "an AWS access key ID",
-        re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
+        LazyPattern(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
         ("AKIA", "ASIA"),
     ),
     TokenShape(
         "github-token",
         "a GitHub token",
-        re.compile(_B + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+        LazyPattern(_B + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
     TokenShape(
         "gitlab-token",
         "a GitLab personal access token",
-        re.compile(_B + r"glpat-[A-Za-z0-9_-]{20,}"),
+        LazyPattern(_B + r"glpat-[A-Za-z0-9_-]{20,}"),
         ("glpat-",),
     ),
     TokenShape(
         "slack-webhook",
         "a Slack webhook URL",
-        re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]+"),
+        LazyPattern(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]+"),
         ("https://hooks.slack.com/",),
     ),
     TokenShape(
         "discord-webhook",
         "a Discord webhook URL",
-        re.compile(
+        LazyPattern(
             r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+"
         ),
         ("https://",),
@@ -106,52 +133,52 @@ TOKEN_SHAPES: tuple[TokenShape, ...] = (
     TokenShape(
         "slack-token",
         "a Slack token",
-        re.compile(r"(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9-]{10,}"),
+        LazyPattern(r"(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9-]{10,}"),
         ("xox",),
         has_digit,
     ),
     TokenShape(
         "anthropic-key",
         "an Anthropic API key",
-        re.compile(r"(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}"),
+        LazyPattern(r"(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}"),
         ("sk-ant-",),
         has_classes,
     ),
     TokenShape(
         "openai-key",
         "an OpenAI API key",
-        re.compile(r"(?<![A-Za-z0-9_-])sk-(?!ant-)[A-Za-z0-9_-]{20,}"),
+        LazyPattern(r"(?<![A-Za-z0-9_-])sk-(?!ant-)[A-Za-z0-9_-]{20,}"),
         ("sk-",),
         has_classes,
     ),
     TokenShape(
         "stripe-key",
         "a Stripe live secret key",
-        re.compile(_B + r"[sr]k_live_[A-Za-z0-9]{10,}"),
+        LazyPattern(_B + r"[sr]k_live_[A-Za-z0-9]{10,}"),
         ("k_live_",),
     ),
     TokenShape(
         "google-api-key",
         "a Google API key",
-        re.compile(r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"),
+        LazyPattern(r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"),
         ("AIza",),
     ),
     TokenShape(
         "sendgrid-key",
         "a SendGrid API key",
-        re.compile(r"(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
+        LazyPattern(r"(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
         ("SG.",),
     ),
     TokenShape(
         "npm-token",
         "an npm access token",
-        re.compile(_B + r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+        LazyPattern(_B + r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
         ("npm_",),
     ),
     TokenShape(
         "huggingface-token",
         "a Hugging Face access token",
-        re.compile(_B + r"hf_[A-Za-z]{34}(?![A-Za-z0-9])"),
+        LazyPattern(_B + r"hf_[A-Za-z]{34}(?![A-Za-z0-9])"),
         ("hf_",),
     ),
 )
