@@ -73,7 +73,11 @@ _B64_LIMIT, _HEX_LIMIT = 4.5, 3.0
 _B64_LIMIT_SENSITIVE, _HEX_LIMIT_SENSITIVE = 3.5, 2.5
 
 
-@functools.lru_cache(maxsize=4096)
+# Shorter than `k=v`, a value holds no pair, token, URL, command or high-entropy string:
+# only a key that names a secret makes it one (`PIN: 12`).
+_SHORTEST_SELF_EVIDENT = 3
+
+
 def scan(
     key: str | None,
     value: str,
@@ -84,6 +88,15 @@ def scan(
     """Return the most specific finding for a literal string `value` found under
     mapping key `key` (None when in a list, e.g. a command argument). The entropy
     thresholds are lowered by the defaults' margins under a sensitive key."""
+    if len(value) < _SHORTEST_SELF_EVIDENT and (key is None or not _is_sensitive_key(key)):
+        return None  # most values of a spec are like this: `80`, `on`; no cache entry
+    return _scan(key, value, entropy_base64, entropy_hex)
+
+
+@functools.lru_cache(maxsize=4096)
+def _scan(
+    key: str | None, value: str, entropy_base64: float, entropy_hex: float
+) -> Finding | None:
     return (
         _token_finding(key, value)
         or _url_password_finding(value)
