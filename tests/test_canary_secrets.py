@@ -52,6 +52,7 @@ def _places() -> dict[str, Place]:
     c = {name: _canary() for name in "abcdefghijklmnopqrstuvwxyz"}
     token, blob = _canary(36), _canary(40)
     dollar = c["b"][:5] + "$" + c["b"][5:]
+    glued = f"AUTH{c['s']}"
     overlay = "environments:\n  staging:\n    services:\n      api:\n        environment:\n"
     return {
         "env-secret-name": (f'environment: {{POSTGRES_PASSWORD: "{c["a"]}"}}', "", c["a"]),
@@ -120,6 +121,9 @@ def _places() -> dict[str, Place]:
             c["q"],
         ),
         "overlay": ("", f'{overlay}          REDIS_PASSWORD: "{c["r"]}"', c["r"]),
+        # a short option with its value glued on is no option name for the word after it
+        "command-list-glued-option": (f"command: [mysql, '-pAUTH{c['s']}', app]", "", glued),
+        "command-glued-option": (f'command: "mysql -pAUTH{c["t"]} app"', "", f"AUTH{c['t']}"),
     }
 
 

@@ -51,7 +51,7 @@ from stagespec.diagnostics import Severity, dotted_path
 from stagespec.load.document import Document, Path
 from stagespec.rules.base import Context, Finding
 from stagespec.secretscan.scanner import Finding as Secret
-from stagespec.secretscan.scanner import scan, scan_words
+from stagespec.secretscan.scanner import option_name, scan, scan_words
 
 CODE = "SS301"
 NAME = "secret-plaintext"
@@ -88,16 +88,11 @@ def _strings(value: Any, path: Path, key: str | None, found: list[_Literal]) -> 
             found.append((path, None, tuple(word for word in words if word is not None)))
             return
         for i, v in enumerate(value):
-            _strings(v, (*path, i), _flag(value[i - 1]) if i else None, found)
+            _strings(v, (*path, i), option_name(value[i - 1]) if i else None, found)
     elif (text := scalar_text(value)) is not None:
         found.append((path, key, text))
 
 
-def _flag(previous: Any) -> str | None:
-    """`--requirepass` before a value in an argument list names that value, like a key."""
-    if isinstance(previous, str) and previous.startswith("-") and "=" not in previous:
-        return previous
-    return None
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -51,7 +51,7 @@ from stagespec.secretscan.shapes import (
     has_classes,
 )
 
-__all__ = ["Finding", "names_secret", "scan", "scan_words"]
+__all__ = ["Finding", "names_secret", "option_name", "scan", "scan_words"]
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def scan_words(
     """
     found: dict[int, Finding] = {}
     for index, word in enumerate(words):
-        option = _option(words[index - 1]) if index else None
+        option = option_name(words[index - 1]) if index else None
         finding = scan(option, word, entropy_base64=entropy_base64, entropy_hex=entropy_hex)
         if finding is not None:
             found[index] = finding
@@ -126,9 +126,16 @@ def scan_words(
     return sorted(found.items())
 
 
-def _option(previous: str) -> str | None:
-    """An option such as ``--requirepass`` names the value after it, like a key."""
-    if previous.startswith("-") and "=" not in previous:
+_OPTION_NAME_RE = re.compile(r"--[A-Za-z][A-Za-z0-9_.-]*|-[A-Za-z]")
+
+
+def option_name(previous: object) -> str | None:
+    """An option such as ``--requirepass`` or ``-a`` names the value after it, like a key.
+
+    Only a long option or a one-letter one: ``-pTopSecret`` is an option with its value
+    glued on, and taking it for a name would show that value in a message.
+    """
+    if isinstance(previous, str) and _OPTION_NAME_RE.fullmatch(previous):
         return previous
     return None
 
@@ -223,11 +230,11 @@ def _url_userinfo(url: str) -> str:
 _CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 _EMBEDDED_ASSIGN_RE = re.compile(
-    r"(?:^|(?<=[\s;&|?'\"]))(?P<key>(?:--?)?[A-Za-z_][A-Za-z0-9_.-]*)="
+    r"(?:^|(?<=[\s;&|?'\"]))(?P<key>--[A-Za-z_][A-Za-z0-9_.-]*|-[A-Za-z]|[A-Za-z_][A-Za-z0-9_.-]*)="
     r"(?P<val>\"[^\"]*\"|'[^']*'|[^\s;&|#'\"]+)"
 )
 _EMBEDDED_FLAG_RE = re.compile(
-    r"(?:^|(?<=\s))(?P<key>--?[A-Za-z][A-Za-z0-9_.-]*)\s+"
+    r"(?:^|(?<=\s))(?P<key>--[A-Za-z][A-Za-z0-9_.-]*|-[A-Za-z])\s+"
     r"(?P<val>\"[^\"]*\"|'[^']*'|[^\s;&|'\"-][^\s;&|]*)"
 )
 
