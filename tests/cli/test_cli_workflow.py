@@ -240,6 +240,17 @@ def test_init_into_a_missing_folder_makes_it(
     assert run("validate", str(spec)).exit_code == 0
 
 
+def test_init_through_a_symlink_loop_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loop").symlink_to("loop")
+    result = run("init", "loop/shop")
+    assert result.exit_code == 2
+    assert "loop of symbolic links" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_init_under_a_file_is_a_usage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

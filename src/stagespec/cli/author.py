@@ -7,7 +7,6 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -19,9 +18,6 @@ from stagespec.cli.specs import (
 from stagespec.diagnostics import printable
 from stagespec.errors import UsageError
 
-if TYPE_CHECKING:
-    pass
-
 
 @click.command(short_help="Write a commented starter stack.yaml.")
 @click.argument("path", default="stack.yaml", type=click.Path())
@@ -32,11 +28,12 @@ def init(path: str, project: str | None) -> None:
     PATH may be a folder (one that exists, or any path ending in `/` or without a .yaml
     or .yml suffix): the spec is then its stack.yaml.
     """
+    from stagespec.engine.writer import real_path
     from stagespec.importer.values import spec_name
     from stagespec.init.starter import starter_spec
 
     target = _init_target(path)
-    name = project or spec_name(target.resolve().parent.name)
+    name = project or spec_name(real_path(target).parent.name)
     if name is None:
         raise UsageError("cannot make a project name of this folder's name; give --project")
     _create(target, starter_spec(name))

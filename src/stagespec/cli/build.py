@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -18,9 +17,6 @@ from stagespec.cli.specs import (
 )
 from stagespec.diagnostics import printable
 from stagespec.targets import TARGETS
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command(short_help="Generate every config file of the stack.")

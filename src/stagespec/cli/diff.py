@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -11,9 +10,6 @@ from stagespec.cli.specs import (
     checked,
     spec_paths,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command(short_help="What a spec change means, and its generated diff.")
@@ -30,16 +26,13 @@ def diff(old: str | None, new: str | None, rev: str | None) -> None:
     """
     from stagespec.diff.compare import diff_documents
     from stagespec.diff.revision import spec_at_revision
-    from stagespec.load.document import load_path
 
     if rev is None and old is not None and new is not None:
         new_path = Path(new)
-        checked(Path(old))
-        old_doc = load_path(Path(old))
+        old_doc = checked(Path(old))  # validated once, and its Document used as it is
     elif rev is not None and new is None:
         new_path = spec_paths((old,) if old else ())[0]
         old_doc = spec_at_revision(new_path, rev)
-        checked(new_path)
     else:
         raise click.UsageError("give OLD and NEW, or one SPEC with --git REF")
     new_doc = checked(new_path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -15,9 +14,6 @@ from stagespec.cli.specs import (
     checked,
     spec_paths,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.group(name="env")

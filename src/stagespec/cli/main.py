@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
 from stagespec import __version__
 from stagespec.diagnostics import printable
-
-if TYPE_CHECKING:
-    pass
-
 
 
 class _Group(click.Group):

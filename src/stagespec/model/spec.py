@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, core_schema
 
+from stagespec.load.events import MAX_NUMBER_DIGITS
 from stagespec.model.values import (
     DurationT,
     EnvVarName,
@@ -214,7 +215,7 @@ WEIGHT_PLACES = 6
 """A weight's decimal places at most: a step of 0.000001 moves the health score (0-100) by
 0.0001, far finer than any tier's `min_score` (a whole number) needs, and it keeps every
 sum and score of weights small and exact."""
-WEIGHT_WHOLE_DIGITS = 400
+WEIGHT_WHOLE_DIGITS = MAX_NUMBER_DIGITS
 """A weight's digits before the point at most, as the loader reads no longer number: a
 quoted `"1E+100000"` would otherwise be summed, and printed, with all its digits."""
 
