@@ -22,16 +22,22 @@ from stagespec.fmt.layout import block_lines, lead, reindent
 from stagespec.load.document import Document, load_text
 
 TOP_ORDER = (
-    "stagespec", "project", "network", "secrets", "volumes", "services",
-    "monitoring", "resilience", "runtime", "environments",
+    "stagespec", "project", "variables", "network", "networks", "secrets", "volumes",
+    "services", "monitoring", "resilience", "runtime", "environments", "x-compose",
+    "x-kubernetes",
 )  # fmt: skip
-"""The order of `Spec`'s fields (a test holds it to the model)."""
+"""The order of `Spec`'s fields, by their keys (a test holds it to the model)."""
 
 SERVICE_ORDER = (
-    "image", "build", "enabled", "ports", "environment", "volumes", "command",
-    "healthcheck", "depends_on", "memory", "restart", "metrics",
+    "image", "build", "enabled", "profiles", "container_name", "hostname", "platform",
+    "pull_policy", "ports", "expose", "environment", "env_file", "volumes", "tmpfs",
+    "secrets", "entrypoint", "command", "working_dir", "user", "healthcheck", "depends_on",
+    "links", "networks", "network_mode", "extra_hosts", "memory", "shm_size", "pids_limit",
+    "ulimits", "cap_add", "cap_drop", "security_opt", "devices", "privileged", "read_only",
+    "init", "stdin_open", "tty", "labels", "logging", "stop_signal", "stop_grace_period",
+    "restart", "metrics", "x-compose", "x-kubernetes",
 )  # fmt: skip
-"""The order of `Service`'s fields (a test holds it to the model)."""
+"""The order of `Service`'s fields, by their keys (a test holds it to the model)."""
 
 _SERVICE_COL = 4
 _UNICODE_BREAKS = re.compile("[\x85\u2028\u2029]")

@@ -16,13 +16,19 @@ REFS: dict[str, Any] = {
     "Breaker": _spec.Breaker,
     "Build": _spec.Build,
     "Degradation": _spec.Degradation,
+    "Dependency": _spec.Dependency,
     "Duration.parse": _values.Duration.parse,
     "Grafana": _spec.Grafana,
     "Healthcheck": _spec.Healthcheck,
+    "Healthcheck._test_or_disable": _spec.Healthcheck._test_or_disable,
+    "Ipam": _spec.Ipam,
+    "IpamPool": _spec.IpamPool,
+    "LogDriver": _spec.LogDriver,
     "Logging": _spec.Logging,
     "Metrics": _spec.Metrics,
     "Monitoring": _spec.Monitoring,
     "Network": _spec.Network,
+    "NetworkDef": _spec.NetworkDef,
     "PortMapping.parse": _values.PortMapping.parse,
     "Prometheus": _spec.Prometheus,
     "RateLimit": _spec.RateLimit,
@@ -30,23 +36,36 @@ REFS: dict[str, Any] = {
     "Runtime": _spec.Runtime,
     "Runtime.logging.default": _spec.Runtime.model_fields["logging"].default,
     "Runtime.security.default": _spec.Runtime.model_fields["security"].default,
+    "SecretMount": _spec.SecretMount,
     "SecretRef": _spec.SecretRef,
     "SecretSource": _spec.SecretSource,
     "SecretSource._one_source": _spec.SecretSource._one_source,
     "Security": _spec.Security,
     "Service": _spec.Service,
     "Service._image_or_build": _spec.Service._image_or_build,
+    "ServiceNetwork": _spec.ServiceNetwork,
     "Size.parse": _values.Size.parse,
     "Spec": _spec.Spec,
+    "Spec._one_network_form": _spec.Spec._one_network_form,
     "Tier": _spec.Tier,
+    "Ulimit": _spec.Ulimit,
+    "VarInt.parse": _values.VarInt.parse,
+    "Variable": _spec.Variable,
+    "Variable._required_or_default": _spec.Variable._required_or_default,
     "Volume": _spec.Volume,
     "VolumeMount.parse": _values.VolumeMount.parse,
+    "_build_arg": _spec._build_arg,
     "_env_value": _spec._env_value,
+    "_expose": _values._expose,
     "_identifier": _values._identifier,
+    "_labels": _spec._labels,
     "_module_name": _values._module_name,
+    "_one_or_list": _spec._one_or_list,
+    "_secret_mount": _spec._secret_mount,
     "_weight_number": _spec._weight_number,
     "_weight_precision": _spec._weight_precision,
     "_words": _spec._words,
+    "positive_var_int": _values.positive_var_int,
 }
 
 CONFIG: dict[str, Any] = {"extra_fields_behavior": "forbid", "title": "Spec"}
@@ -54,266 +73,304 @@ CONFIG: dict[str, Any] = {"extra_fields_behavior": "forbid", "title": "Spec"}
 SCHEMA = r"""{
  "type": "definitions",
  "schema": {
-  "type": "model",
-  "cls": {
-   "$py": "Spec"
+  "type": "function-after",
+  "function": {
+   "type": "no-info",
+   "function": {
+    "$py": "Spec._one_network_form"
+   }
   },
   "schema": {
-   "type": "model-fields",
-   "fields": {
-    "stagespec": {
-     "type": "model-field",
-     "schema": {
-      "type": "literal",
-      "expected": [
-       1
-      ]
-     }
-    },
-    "project": {
-     "type": "model-field",
-     "schema": {
-      "type": "str",
-      "pattern": "^[a-z][a-z0-9_-]{0,62}$"
-     }
-    },
-    "network": {
-     "type": "model-field",
-     "schema": {
-      "type": "default",
+   "type": "model",
+   "cls": {
+    "$py": "Spec"
+   },
+   "schema": {
+    "type": "model-fields",
+    "fields": {
+     "stagespec": {
+      "type": "model-field",
       "schema": {
-       "type": "nullable",
+       "type": "literal",
+       "expected": [
+        1
+       ]
+      }
+     },
+     "project": {
+      "type": "model-field",
+      "schema": {
+       "type": "str",
+       "pattern": "^[a-z][a-z0-9_-]{0,62}$"
+      }
+     },
+     "variables": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
        "schema": {
-        "type": "model",
-        "cls": {
-         "$py": "Network"
+        "type": "dict",
+        "keys_schema": {
+         "type": "str",
+         "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$"
         },
-        "schema": {
-         "type": "model-fields",
-         "fields": {
-          "name": {
-           "type": "model-field",
-           "schema": {
-            "type": "str",
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"
-           }
-          },
-          "driver": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "literal",
-             "expected": [
-              "bridge",
-              "overlay",
-              "host",
-              "none"
-             ]
-            },
-            "default": "bridge"
-           }
-          }
-         },
-         "model_name": "Network",
-         "computed_fields": []
-        },
-        "custom_init": false,
-        "root_model": false,
-        "config": {
-         "extra_fields_behavior": "forbid",
-         "title": "Network"
-        },
-        "ref": "stagespec.model.spec.Network"
-       }
-      },
-      "default": null
-     }
-    },
-    "secrets": {
-     "type": "model-field",
-     "schema": {
-      "type": "default",
-      "schema": {
-       "type": "dict",
-       "keys_schema": {
-        "type": "str",
-        "pattern": "^[a-z][a-z0-9_]{0,62}$"
-       },
-       "values_schema": {
-        "type": "function-after",
-        "function": {
-         "type": "no-info",
-         "function": {
-          "$py": "SecretSource._one_source"
-         }
-        },
-        "schema": {
-         "type": "model",
-         "cls": {
-          "$py": "SecretSource"
-         },
+        "values_schema": {
+         "type": "nullable",
          "schema": {
-          "type": "model-fields",
-          "fields": {
-           "env": {
-            "type": "model-field",
-            "schema": {
-             "type": "default",
-             "schema": {
-              "type": "nullable",
-              "schema": {
-               "type": "str",
-               "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$"
-              }
-             },
-             "default": null
-            }
-           },
-           "file": {
-            "type": "model-field",
-            "schema": {
-             "type": "default",
-             "schema": {
-              "type": "nullable",
-              "schema": {
-               "type": "str"
-              }
-             },
-             "default": null
-            }
+          "type": "function-after",
+          "function": {
+           "type": "no-info",
+           "function": {
+            "$py": "Variable._required_or_default"
            }
           },
-          "model_name": "SecretSource",
-          "computed_fields": []
-         },
-         "custom_init": false,
-         "root_model": false,
-         "config": {
-          "extra_fields_behavior": "forbid",
-          "title": "SecretSource"
+          "schema": {
+           "type": "model",
+           "cls": {
+            "$py": "Variable"
+           },
+           "schema": {
+            "type": "model-fields",
+            "fields": {
+             "default": {
+              "type": "model-field",
+              "schema": {
+               "type": "default",
+               "schema": {
+                "type": "function-before",
+                "function": {
+                 "type": "no-info",
+                 "function": {
+                  "$py": "_build_arg"
+                 }
+                },
+                "schema": {
+                 "type": "nullable",
+                 "schema": {
+                  "type": "str"
+                 }
+                }
+               },
+               "default": null
+              }
+             },
+             "required": {
+              "type": "model-field",
+              "schema": {
+               "type": "default",
+               "schema": {
+                "type": "bool",
+                "strict": true
+               },
+               "default": false
+              }
+             },
+             "description": {
+              "type": "model-field",
+              "schema": {
+               "type": "default",
+               "schema": {
+                "type": "nullable",
+                "schema": {
+                 "type": "str"
+                }
+               },
+               "default": null
+              }
+             }
+            },
+            "model_name": "Variable",
+            "computed_fields": []
+           },
+           "custom_init": false,
+           "root_model": false,
+           "config": {
+            "extra_fields_behavior": "forbid",
+            "title": "Variable"
+           }
+          },
+          "ref": "stagespec.model.spec.Variable"
          }
-        },
-        "ref": "stagespec.model.spec.SecretSource"
-       }
-      },
-      "default": {}
-     }
-    },
-    "volumes": {
-     "type": "model-field",
-     "schema": {
-      "type": "default",
-      "schema": {
-       "type": "dict",
-       "keys_schema": {
-        "type": "str",
-        "pattern": "^[a-z][a-z0-9_-]{0,62}$"
+        }
        },
-       "values_schema": {
+       "default": {}
+      }
+     },
+     "network": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
+       "schema": {
         "type": "nullable",
         "schema": {
          "type": "model",
          "cls": {
-          "$py": "Volume"
+          "$py": "Network"
          },
          "schema": {
           "type": "model-fields",
           "fields": {
+           "name": {
+            "type": "model-field",
+            "schema": {
+             "type": "str",
+             "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"
+            }
+           },
            "driver": {
             "type": "model-field",
             "schema": {
              "type": "default",
              "schema": {
-              "type": "nullable",
-              "schema": {
-               "type": "str"
-              }
+              "type": "literal",
+              "expected": [
+               "bridge",
+               "overlay",
+               "host",
+               "none"
+              ]
              },
-             "default": null
+             "default": "bridge"
             }
            }
           },
-          "model_name": "Volume",
+          "model_name": "Network",
           "computed_fields": []
          },
          "custom_init": false,
          "root_model": false,
          "config": {
           "extra_fields_behavior": "forbid",
-          "title": "Volume"
+          "title": "Network"
          },
-         "ref": "stagespec.model.spec.Volume"
-        }
-       }
-      },
-      "default": {}
-     }
-    },
-    "services": {
-     "type": "model-field",
-     "schema": {
-      "type": "dict",
-      "keys_schema": {
-       "type": "str",
-       "pattern": "^[a-z][a-z0-9_-]{0,62}$"
-      },
-      "values_schema": {
-       "type": "function-after",
-       "function": {
-        "type": "no-info",
-        "function": {
-         "$py": "Service._image_or_build"
+         "ref": "stagespec.model.spec.Network"
         }
        },
+       "default": null
+      }
+     },
+     "networks": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
        "schema": {
-        "type": "model",
-        "cls": {
-         "$py": "Service"
+        "type": "dict",
+        "keys_schema": {
+         "type": "str",
+         "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"
         },
-        "schema": {
-         "type": "model-fields",
-         "fields": {
-          "image": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "nullable",
+        "values_schema": {
+         "type": "nullable",
+         "schema": {
+          "type": "model",
+          "cls": {
+           "$py": "NetworkDef"
+          },
+          "schema": {
+           "type": "model-fields",
+           "fields": {
+            "name": {
+             "type": "model-field",
              "schema": {
-              "type": "str"
+              "type": "default",
+              "schema": {
+               "type": "nullable",
+               "schema": {
+                "type": "str",
+                "pattern": "^[a-zA-Z0-9${}][a-zA-Z0-9_.${}-]{0,127}$"
+               }
+              },
+              "default": null
              }
             },
-            "default": null
-           }
-          },
-          "build": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "nullable",
+            "driver": {
+             "type": "model-field",
              "schema": {
-              "type": "union",
-              "choices": [
-               {
+              "type": "default",
+              "schema": {
+               "type": "nullable",
+               "schema": {
+                "type": "str"
+               }
+              },
+              "default": null
+             }
+            },
+            "driver_opts": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "dict",
+               "keys_schema": {
                 "type": "str"
                },
-               {
+               "values_schema": {
+                "type": "str"
+               }
+              },
+              "default": {}
+             }
+            },
+            "internal": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "bool",
+               "strict": true
+              },
+              "default": false
+             }
+            },
+            "external": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "bool",
+               "strict": true
+              },
+              "default": false
+             }
+            },
+            "attachable": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "bool",
+               "strict": true
+              },
+              "default": false
+             }
+            },
+            "enable_ipv6": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "bool",
+               "strict": true
+              },
+              "default": false
+             }
+            },
+            "ipam": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "nullable",
+               "schema": {
                 "type": "model",
                 "cls": {
-                 "$py": "Build"
+                 "$py": "Ipam"
                 },
                 "schema": {
                  "type": "model-fields",
                  "fields": {
-                  "context": {
-                   "type": "model-field",
-                   "schema": {
-                    "type": "str"
-                   }
-                  },
-                  "dockerfile": {
+                  "driver": {
                    "type": "model-field",
                    "schema": {
                     "type": "default",
@@ -325,152 +382,1755 @@ SCHEMA = r"""{
                     },
                     "default": null
                    }
+                  },
+                  "config": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "list",
+                     "items_schema": {
+                      "type": "model",
+                      "cls": {
+                       "$py": "IpamPool"
+                      },
+                      "schema": {
+                       "type": "model-fields",
+                       "fields": {
+                        "subnet": {
+                         "type": "model-field",
+                         "schema": {
+                          "type": "default",
+                          "schema": {
+                           "type": "nullable",
+                           "schema": {
+                            "type": "str"
+                           }
+                          },
+                          "default": null
+                         }
+                        },
+                        "gateway": {
+                         "type": "model-field",
+                         "schema": {
+                          "type": "default",
+                          "schema": {
+                           "type": "nullable",
+                           "schema": {
+                            "type": "str"
+                           }
+                          },
+                          "default": null
+                         }
+                        },
+                        "ip_range": {
+                         "type": "model-field",
+                         "schema": {
+                          "type": "default",
+                          "schema": {
+                           "type": "nullable",
+                           "schema": {
+                            "type": "str"
+                           }
+                          },
+                          "default": null
+                         }
+                        },
+                        "aux_addresses": {
+                         "type": "model-field",
+                         "schema": {
+                          "type": "default",
+                          "schema": {
+                           "type": "dict",
+                           "keys_schema": {
+                            "type": "str"
+                           },
+                           "values_schema": {
+                            "type": "str"
+                           }
+                          },
+                          "default": {}
+                         }
+                        }
+                       },
+                       "model_name": "IpamPool",
+                       "computed_fields": []
+                      },
+                      "custom_init": false,
+                      "root_model": false,
+                      "config": {
+                       "extra_fields_behavior": "forbid",
+                       "title": "IpamPool"
+                      },
+                      "ref": "stagespec.model.spec.IpamPool"
+                     }
+                    },
+                    "default": []
+                   }
+                  },
+                  "options": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "dict",
+                     "keys_schema": {
+                      "type": "str"
+                     },
+                     "values_schema": {
+                      "type": "str"
+                     }
+                    },
+                    "default": {}
+                   }
                   }
                  },
-                 "model_name": "Build",
+                 "model_name": "Ipam",
                  "computed_fields": []
                 },
                 "custom_init": false,
                 "root_model": false,
                 "config": {
                  "extra_fields_behavior": "forbid",
-                 "title": "Build"
+                 "title": "Ipam"
                 },
-                "ref": "stagespec.model.spec.Build"
+                "ref": "stagespec.model.spec.Ipam"
+               }
+              },
+              "default": null
+             }
+            },
+            "labels": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "dict",
+               "keys_schema": {
+                "type": "str"
+               },
+               "values_schema": {
+                "type": "str"
+               }
+              },
+              "default": {}
+             }
+            }
+           },
+           "model_name": "NetworkDef",
+           "computed_fields": []
+          },
+          "custom_init": false,
+          "root_model": false,
+          "config": {
+           "extra_fields_behavior": "forbid",
+           "title": "NetworkDef"
+          },
+          "ref": "stagespec.model.spec.NetworkDef"
+         }
+        }
+       },
+       "default": {}
+      }
+     },
+     "secrets": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
+       "schema": {
+        "type": "dict",
+        "keys_schema": {
+         "type": "str",
+         "pattern": "^[a-z][a-z0-9_]{0,62}$"
+        },
+        "values_schema": {
+         "type": "function-after",
+         "function": {
+          "type": "no-info",
+          "function": {
+           "$py": "SecretSource._one_source"
+          }
+         },
+         "schema": {
+          "type": "model",
+          "cls": {
+           "$py": "SecretSource"
+          },
+          "schema": {
+           "type": "model-fields",
+           "fields": {
+            "env": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "nullable",
+               "schema": {
+                "type": "str",
+                "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+               }
+              },
+              "default": null
+             }
+            },
+            "file": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "nullable",
+               "schema": {
+                "type": "str"
+               }
+              },
+              "default": null
+             }
+            }
+           },
+           "model_name": "SecretSource",
+           "computed_fields": []
+          },
+          "custom_init": false,
+          "root_model": false,
+          "config": {
+           "extra_fields_behavior": "forbid",
+           "title": "SecretSource"
+          }
+         },
+         "ref": "stagespec.model.spec.SecretSource"
+        }
+       },
+       "default": {}
+      }
+     },
+     "volumes": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
+       "schema": {
+        "type": "dict",
+        "keys_schema": {
+         "type": "str",
+         "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"
+        },
+        "values_schema": {
+         "type": "nullable",
+         "schema": {
+          "type": "model",
+          "cls": {
+           "$py": "Volume"
+          },
+          "schema": {
+           "type": "model-fields",
+           "fields": {
+            "driver": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "nullable",
+               "schema": {
+                "type": "str"
+               }
+              },
+              "default": null
+             }
+            },
+            "driver_opts": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "dict",
+               "keys_schema": {
+                "type": "str"
+               },
+               "values_schema": {
+                "type": "str"
+               }
+              },
+              "default": {}
+             }
+            },
+            "external": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "bool",
+               "strict": true
+              },
+              "default": false
+             }
+            },
+            "name": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "nullable",
+               "schema": {
+                "type": "str"
+               }
+              },
+              "default": null
+             }
+            },
+            "labels": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "dict",
+               "keys_schema": {
+                "type": "str"
+               },
+               "values_schema": {
+                "type": "str"
+               }
+              },
+              "default": {}
+             }
+            }
+           },
+           "model_name": "Volume",
+           "computed_fields": []
+          },
+          "custom_init": false,
+          "root_model": false,
+          "config": {
+           "extra_fields_behavior": "forbid",
+           "title": "Volume"
+          },
+          "ref": "stagespec.model.spec.Volume"
+         }
+        }
+       },
+       "default": {}
+      }
+     },
+     "services": {
+      "type": "model-field",
+      "schema": {
+       "type": "dict",
+       "keys_schema": {
+        "type": "str",
+        "pattern": "^[a-z][a-z0-9_-]{0,62}$"
+       },
+       "values_schema": {
+        "type": "function-after",
+        "function": {
+         "type": "no-info",
+         "function": {
+          "$py": "Service._image_or_build"
+         }
+        },
+        "schema": {
+         "type": "model",
+         "cls": {
+          "$py": "Service"
+         },
+         "schema": {
+          "type": "model-fields",
+          "fields": {
+           "image": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "str"
+              }
+             },
+             "default": null
+            }
+           },
+           "build": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "union",
+               "choices": [
+                {
+                 "type": "str"
+                },
+                {
+                 "type": "model",
+                 "cls": {
+                  "$py": "Build"
+                 },
+                 "schema": {
+                  "type": "model-fields",
+                  "fields": {
+                   "context": {
+                    "type": "model-field",
+                    "schema": {
+                     "type": "str"
+                    }
+                   },
+                   "dockerfile": {
+                    "type": "model-field",
+                    "schema": {
+                     "type": "default",
+                     "schema": {
+                      "type": "nullable",
+                      "schema": {
+                       "type": "str"
+                      }
+                     },
+                     "default": null
+                    }
+                   },
+                   "target": {
+                    "type": "model-field",
+                    "schema": {
+                     "type": "default",
+                     "schema": {
+                      "type": "nullable",
+                      "schema": {
+                       "type": "str"
+                      }
+                     },
+                     "default": null
+                    }
+                   },
+                   "args": {
+                    "type": "model-field",
+                    "schema": {
+                     "type": "default",
+                     "schema": {
+                      "type": "dict",
+                      "keys_schema": {
+                       "type": "str"
+                      },
+                      "values_schema": {
+                       "type": "function-before",
+                       "function": {
+                        "type": "no-info",
+                        "function": {
+                         "$py": "_build_arg"
+                        }
+                       },
+                       "schema": {
+                        "type": "nullable",
+                        "schema": {
+                         "type": "str"
+                        }
+                       }
+                      }
+                     },
+                     "default": {}
+                    }
+                   }
+                  },
+                  "model_name": "Build",
+                  "computed_fields": []
+                 },
+                 "custom_init": false,
+                 "root_model": false,
+                 "config": {
+                  "extra_fields_behavior": "forbid",
+                  "title": "Build"
+                 },
+                 "ref": "stagespec.model.spec.Build"
+                }
+               ]
+              }
+             },
+             "default": null
+            }
+           },
+           "enabled": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "bool",
+              "strict": true
+             },
+             "default": true
+            }
+           },
+           "profiles": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "list",
+              "items_schema": {
+               "type": "str",
+               "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"
+              }
+             },
+             "default": []
+            }
+           },
+           "container_name": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "str",
+               "pattern": "^[a-zA-Z0-9$][a-zA-Z0-9_.${}-]*$"
+              }
+             },
+             "default": null
+            }
+           },
+           "hostname": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "str"
+              }
+             },
+             "default": null
+            }
+           },
+           "platform": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "str"
+              }
+             },
+             "default": null
+            }
+           },
+           "pull_policy": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "literal",
+               "expected": [
+                "always",
+                "never",
+                "missing",
+                "build",
+                "if_not_present"
+               ]
+              }
+             },
+             "default": null
+            }
+           },
+           "ports": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "list",
+              "items_schema": {
+               "type": "function-plain",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "PortMapping.parse"
+                }
+               }
+              }
+             },
+             "default": []
+            }
+           },
+           "expose": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "list",
+              "items_schema": {
+               "type": "function-before",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "_expose"
+                }
+               },
+               "schema": {
+                "type": "str",
+                "pattern": "^[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|sctp))?$"
+               }
+              }
+             },
+             "default": []
+            }
+           },
+           "environment": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "dict",
+              "keys_schema": {
+               "type": "str",
+               "pattern": "^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"
+              },
+              "values_schema": {
+               "type": "function-wrap",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "_env_value"
+                }
+               },
+               "schema": {
+                "type": "definition-ref",
+                "schema_ref": "stagespec.model.spec.SecretRef"
+               }
+              }
+             },
+             "default": {}
+            }
+           },
+           "env_file": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "function-before",
+              "function": {
+               "type": "no-info",
+               "function": {
+                "$py": "_one_or_list"
+               }
+              },
+              "schema": {
+               "type": "list",
+               "items_schema": {
+                "type": "str"
+               }
+              }
+             },
+             "default": []
+            }
+           },
+           "volumes": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "list",
+              "items_schema": {
+               "type": "function-plain",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "VolumeMount.parse"
+                }
+               }
+              }
+             },
+             "default": []
+            }
+           },
+           "tmpfs": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "function-before",
+              "function": {
+               "type": "no-info",
+               "function": {
+                "$py": "_one_or_list"
+               }
+              },
+              "schema": {
+               "type": "list",
+               "items_schema": {
+                "type": "str"
+               }
+              }
+             },
+             "default": []
+            }
+           },
+           "secrets": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "list",
+              "items_schema": {
+               "type": "function-before",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "_secret_mount"
+                }
+               },
+               "schema": {
+                "type": "model",
+                "cls": {
+                 "$py": "SecretMount"
+                },
+                "schema": {
+                 "type": "model-fields",
+                 "fields": {
+                  "secret": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "str",
+                    "pattern": "^[a-z][a-z0-9_]{0,62}$"
+                   }
+                  },
+                  "target": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "nullable",
+                     "schema": {
+                      "type": "str"
+                     }
+                    },
+                    "default": null
+                   }
+                  },
+                  "uid": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "nullable",
+                     "schema": {
+                      "type": "str"
+                     }
+                    },
+                    "default": null
+                   }
+                  },
+                  "gid": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "nullable",
+                     "schema": {
+                      "type": "str"
+                     }
+                    },
+                    "default": null
+                   }
+                  },
+                  "mode": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "nullable",
+                     "schema": {
+                      "type": "int",
+                      "strict": true,
+                      "ge": 0,
+                      "le": 511
+                     }
+                    },
+                    "default": null
+                   }
+                  }
+                 },
+                 "model_name": "SecretMount",
+                 "computed_fields": []
+                },
+                "custom_init": false,
+                "root_model": false,
+                "config": {
+                 "extra_fields_behavior": "forbid",
+                 "title": "SecretMount"
+                },
+                "ref": "stagespec.model.spec.SecretMount"
+               }
+              }
+             },
+             "default": []
+            }
+           },
+           "entrypoint": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "function-plain",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "_words"
+                }
+               }
+              }
+             },
+             "default": null
+            }
+           },
+           "command": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "function-plain",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "_words"
+                }
+               }
+              }
+             },
+             "default": null
+            }
+           },
+           "working_dir": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "str"
+              }
+             },
+             "default": null
+            }
+           },
+           "user": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "str"
+              }
+             },
+             "default": null
+            }
+           },
+           "healthcheck": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "function-after",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "Healthcheck._test_or_disable"
+                }
+               },
+               "schema": {
+                "type": "model",
+                "cls": {
+                 "$py": "Healthcheck"
+                },
+                "schema": {
+                 "type": "model-fields",
+                 "fields": {
+                  "test": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "nullable",
+                     "schema": {
+                      "type": "function-plain",
+                      "function": {
+                       "type": "no-info",
+                       "function": {
+                        "$py": "_words"
+                       }
+                      }
+                     }
+                    },
+                    "default": null
+                   }
+                  },
+                  "interval": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "nullable",
+                     "schema": {
+                      "type": "function-plain",
+                      "function": {
+                       "type": "no-info",
+                       "function": {
+                        "$py": "Duration.parse"
+                       }
+                      }
+                     }
+                    },
+                    "default": null
+                   }
+                  },
+                  "timeout": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "nullable",
+                     "schema": {
+                      "type": "function-plain",
+                      "function": {
+                       "type": "no-info",
+                       "function": {
+                        "$py": "Duration.parse"
+                       }
+                      }
+                     }
+                    },
+                    "default": null
+                   }
+                  },
+                  "retries": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "nullable",
+                     "schema": {
+                      "type": "function-plain",
+                      "function": {
+                       "type": "no-info",
+                       "function": {
+                        "$py": "positive_var_int"
+                       }
+                      }
+                     }
+                    },
+                    "default": null
+                   }
+                  },
+                  "start_period": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "nullable",
+                     "schema": {
+                      "type": "function-plain",
+                      "function": {
+                       "type": "no-info",
+                       "function": {
+                        "$py": "Duration.parse"
+                       }
+                      }
+                     }
+                    },
+                    "default": null
+                   }
+                  },
+                  "start_interval": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "nullable",
+                     "schema": {
+                      "type": "function-plain",
+                      "function": {
+                       "type": "no-info",
+                       "function": {
+                        "$py": "Duration.parse"
+                       }
+                      }
+                     }
+                    },
+                    "default": null
+                   }
+                  },
+                  "disable": {
+                   "type": "model-field",
+                   "schema": {
+                    "type": "default",
+                    "schema": {
+                     "type": "bool",
+                     "strict": true
+                    },
+                    "default": false
+                   }
+                  }
+                 },
+                 "model_name": "Healthcheck",
+                 "computed_fields": []
+                },
+                "custom_init": false,
+                "root_model": false,
+                "config": {
+                 "extra_fields_behavior": "forbid",
+                 "title": "Healthcheck"
+                }
+               },
+               "ref": "stagespec.model.spec.Healthcheck"
+              }
+             },
+             "default": null
+            }
+           },
+           "depends_on": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "union",
+              "choices": [
+               {
+                "type": "list",
+                "items_schema": {
+                 "type": "str",
+                 "pattern": "^[a-z][a-z0-9_-]{0,62}$"
+                }
+               },
+               {
+                "type": "dict",
+                "keys_schema": {
+                 "type": "str",
+                 "pattern": "^[a-z][a-z0-9_-]{0,62}$"
+                },
+                "values_schema": {
+                 "type": "union",
+                 "choices": [
+                  {
+                   "type": "literal",
+                   "expected": [
+                    "started",
+                    "healthy",
+                    "completed"
+                   ]
+                  },
+                  {
+                   "type": "model",
+                   "cls": {
+                    "$py": "Dependency"
+                   },
+                   "schema": {
+                    "type": "model-fields",
+                    "fields": {
+                     "condition": {
+                      "type": "model-field",
+                      "schema": {
+                       "type": "default",
+                       "schema": {
+                        "type": "literal",
+                        "expected": [
+                         "started",
+                         "healthy",
+                         "completed"
+                        ]
+                       },
+                       "default": "healthy"
+                      }
+                     },
+                     "restart": {
+                      "type": "model-field",
+                      "schema": {
+                       "type": "default",
+                       "schema": {
+                        "type": "bool",
+                        "strict": true
+                       },
+                       "default": false
+                      }
+                     },
+                     "required": {
+                      "type": "model-field",
+                      "schema": {
+                       "type": "default",
+                       "schema": {
+                        "type": "bool",
+                        "strict": true
+                       },
+                       "default": true
+                      }
+                     }
+                    },
+                    "model_name": "Dependency",
+                    "computed_fields": []
+                   },
+                   "custom_init": false,
+                   "root_model": false,
+                   "config": {
+                    "extra_fields_behavior": "forbid",
+                    "title": "Dependency"
+                   },
+                   "ref": "stagespec.model.spec.Dependency"
+                  }
+                 ]
+                }
                }
               ]
-             }
-            },
-            "default": null
-           }
-          },
-          "enabled": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "bool",
-             "strict": true
-            },
-            "default": true
-           }
-          },
-          "ports": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "list",
-             "items_schema": {
-              "type": "function-plain",
-              "function": {
-               "type": "no-info",
-               "function": {
-                "$py": "PortMapping.parse"
-               }
-              }
-             }
-            },
-            "default": []
-           }
-          },
-          "environment": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "dict",
-             "keys_schema": {
-              "type": "str",
-              "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$"
              },
-             "values_schema": {
-              "type": "function-wrap",
-              "function": {
-               "type": "no-info",
-               "function": {
-                "$py": "_env_value"
-               }
-              },
-              "schema": {
-               "type": "definition-ref",
-               "schema_ref": "stagespec.model.spec.SecretRef"
-              }
-             }
-            },
-            "default": {}
-           }
-          },
-          "volumes": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
+             "default": []
+            }
+           },
+           "links": {
+            "type": "model-field",
             "schema": {
-             "type": "list",
-             "items_schema": {
-              "type": "function-plain",
-              "function": {
-               "type": "no-info",
-               "function": {
-                "$py": "VolumeMount.parse"
-               }
-              }
-             }
-            },
-            "default": []
-           }
-          },
-          "command": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "nullable",
+             "type": "default",
              "schema": {
-              "type": "function-plain",
-              "function": {
-               "type": "no-info",
-               "function": {
-                "$py": "_words"
-               }
+              "type": "list",
+              "items_schema": {
+               "type": "str"
               }
-             }
-            },
-            "default": null
-           }
-          },
-          "healthcheck": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
+             },
+             "default": []
+            }
+           },
+           "networks": {
+            "type": "model-field",
             "schema": {
-             "type": "nullable",
+             "type": "default",
              "schema": {
-              "type": "model",
-              "cls": {
-               "$py": "Healthcheck"
-              },
-              "schema": {
-               "type": "model-fields",
-               "fields": {
-                "test": {
-                 "type": "model-field",
+              "type": "union",
+              "choices": [
+               {
+                "type": "list",
+                "items_schema": {
+                 "type": "str",
+                 "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"
+                }
+               },
+               {
+                "type": "dict",
+                "keys_schema": {
+                 "type": "str",
+                 "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"
+                },
+                "values_schema": {
+                 "type": "nullable",
                  "schema": {
-                  "type": "function-plain",
-                  "function": {
-                   "type": "no-info",
-                   "function": {
-                    "$py": "_words"
+                  "type": "model",
+                  "cls": {
+                   "$py": "ServiceNetwork"
+                  },
+                  "schema": {
+                   "type": "model-fields",
+                   "fields": {
+                    "aliases": {
+                     "type": "model-field",
+                     "schema": {
+                      "type": "default",
+                      "schema": {
+                       "type": "list",
+                       "items_schema": {
+                        "type": "str",
+                        "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,252}$"
+                       }
+                      },
+                      "default": []
+                     }
+                    },
+                    "ipv4_address": {
+                     "type": "model-field",
+                     "schema": {
+                      "type": "default",
+                      "schema": {
+                       "type": "nullable",
+                       "schema": {
+                        "type": "str"
+                       }
+                      },
+                      "default": null
+                     }
+                    },
+                    "ipv6_address": {
+                     "type": "model-field",
+                     "schema": {
+                      "type": "default",
+                      "schema": {
+                       "type": "nullable",
+                       "schema": {
+                        "type": "str"
+                       }
+                      },
+                      "default": null
+                     }
+                    }
+                   },
+                   "model_name": "ServiceNetwork",
+                   "computed_fields": []
+                  },
+                  "custom_init": false,
+                  "root_model": false,
+                  "config": {
+                   "extra_fields_behavior": "forbid",
+                   "title": "ServiceNetwork"
+                  },
+                  "ref": "stagespec.model.spec.ServiceNetwork"
+                 }
+                }
+               }
+              ]
+             },
+             "default": []
+            }
+           },
+           "network_mode": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "str"
+              }
+             },
+             "default": null
+            }
+           },
+           "extra_hosts": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "list",
+              "items_schema": {
+               "type": "str"
+              }
+             },
+             "default": []
+            }
+           },
+           "memory": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "function-plain",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "Size.parse"
+                }
+               }
+              }
+             },
+             "default": null
+            }
+           },
+           "shm_size": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "function-plain",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "Size.parse"
+                }
+               }
+              }
+             },
+             "default": null
+            }
+           },
+           "pids_limit": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "function-plain",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "VarInt.parse"
+                }
+               }
+              }
+             },
+             "default": null
+            }
+           },
+           "ulimits": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "dict",
+              "keys_schema": {
+               "type": "str",
+               "pattern": "^[a-z]+$"
+              },
+              "values_schema": {
+               "type": "union",
+               "choices": [
+                {
+                 "type": "int",
+                 "strict": true
+                },
+                {
+                 "type": "model",
+                 "cls": {
+                  "$py": "Ulimit"
+                 },
+                 "schema": {
+                  "type": "model-fields",
+                  "fields": {
+                   "soft": {
+                    "type": "model-field",
+                    "schema": {
+                     "type": "int",
+                     "strict": true
+                    }
+                   },
+                   "hard": {
+                    "type": "model-field",
+                    "schema": {
+                     "type": "int",
+                     "strict": true
+                    }
                    }
+                  },
+                  "model_name": "Ulimit",
+                  "computed_fields": []
+                 },
+                 "custom_init": false,
+                 "root_model": false,
+                 "config": {
+                  "extra_fields_behavior": "forbid",
+                  "title": "Ulimit"
+                 },
+                 "ref": "stagespec.model.spec.Ulimit"
+                }
+               ]
+              }
+             },
+             "default": {}
+            }
+           },
+           "cap_add": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "list",
+              "items_schema": {
+               "type": "str",
+               "pattern": "^(CAP_)?[A-Z_]+$|^ALL$"
+              }
+             },
+             "default": []
+            }
+           },
+           "cap_drop": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "list",
+              "items_schema": {
+               "type": "str",
+               "pattern": "^(CAP_)?[A-Z_]+$|^ALL$"
+              }
+             },
+             "default": []
+            }
+           },
+           "security_opt": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "list",
+              "items_schema": {
+               "type": "str"
+              }
+             },
+             "default": []
+            }
+           },
+           "devices": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "list",
+              "items_schema": {
+               "type": "str"
+              }
+             },
+             "default": []
+            }
+           },
+           "privileged": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "bool",
+              "strict": true
+             },
+             "default": false
+            }
+           },
+           "read_only": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "bool",
+              "strict": true
+             },
+             "default": false
+            }
+           },
+           "init": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "bool",
+              "strict": true
+             },
+             "default": false
+            }
+           },
+           "stdin_open": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "bool",
+              "strict": true
+             },
+             "default": false
+            }
+           },
+           "tty": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "bool",
+              "strict": true
+             },
+             "default": false
+            }
+           },
+           "labels": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "function-before",
+              "function": {
+               "type": "no-info",
+               "function": {
+                "$py": "_labels"
+               }
+              },
+              "schema": {
+               "type": "dict",
+               "keys_schema": {
+                "type": "str"
+               },
+               "values_schema": {
+                "type": "str"
+               }
+              }
+             },
+             "default": {}
+            }
+           },
+           "logging": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "model",
+               "cls": {
+                "$py": "LogDriver"
+               },
+               "schema": {
+                "type": "model-fields",
+                "fields": {
+                 "driver": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "nullable",
+                    "schema": {
+                     "type": "str"
+                    }
+                   },
+                   "default": null
+                  }
+                 },
+                 "options": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "dict",
+                    "keys_schema": {
+                     "type": "str"
+                    },
+                    "values_schema": {
+                     "type": "str"
+                    }
+                   },
+                   "default": {}
                   }
                  }
                 },
-                "interval": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
+                "model_name": "LogDriver",
+                "computed_fields": []
+               },
+               "custom_init": false,
+               "root_model": false,
+               "config": {
+                "extra_fields_behavior": "forbid",
+                "title": "LogDriver"
+               },
+               "ref": "stagespec.model.spec.LogDriver"
+              }
+             },
+             "default": null
+            }
+           },
+           "stop_signal": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "str",
+               "pattern": "^(SIG)?[A-Z0-9+-]+$"
+              }
+             },
+             "default": null
+            }
+           },
+           "stop_grace_period": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "function-plain",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "Duration.parse"
+                }
+               }
+              }
+             },
+             "default": null
+            }
+           },
+           "restart": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "str",
+              "pattern": "^(no|always|unless-stopped|on-failure(:[1-9][0-9]{0,8})?)$"
+             },
+             "default": "unless-stopped"
+            }
+           },
+           "metrics": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "model",
+               "cls": {
+                "$py": "Metrics"
+               },
+               "schema": {
+                "type": "model-fields",
+                "fields": {
+                 "port": {
+                  "type": "model-field",
                   "schema": {
-                   "type": "nullable",
+                   "type": "int",
+                   "strict": true,
+                   "ge": 1,
+                   "le": 65535
+                  }
+                 },
+                 "path": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "str",
+                    "pattern": "^/[A-Za-z0-9/_.-]*$"
+                   },
+                   "default": "/metrics"
+                  }
+                 },
+                 "api_key": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "nullable",
+                    "schema": {
+                     "type": "definition-ref",
+                     "schema_ref": "stagespec.model.spec.SecretRef"
+                    }
+                   },
+                   "default": null
+                  }
+                 }
+                },
+                "model_name": "Metrics",
+                "computed_fields": []
+               },
+               "custom_init": false,
+               "root_model": false,
+               "config": {
+                "extra_fields_behavior": "forbid",
+                "title": "Metrics"
+               },
+               "ref": "stagespec.model.spec.Metrics"
+              }
+             },
+             "default": null
+            }
+           },
+           "x_compose": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "dict",
+              "keys_schema": {
+               "type": "str"
+              },
+              "values_schema": {
+               "type": "any"
+              }
+             },
+             "default": {}
+            },
+            "validation_alias": "x-compose",
+            "serialization_alias": "x-compose"
+           },
+           "x_kubernetes": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "dict",
+              "keys_schema": {
+               "type": "str"
+              },
+              "values_schema": {
+               "type": "any"
+              }
+             },
+             "default": {}
+            },
+            "validation_alias": "x-kubernetes",
+            "serialization_alias": "x-kubernetes"
+           }
+          },
+          "model_name": "Service",
+          "computed_fields": []
+         },
+         "custom_init": false,
+         "root_model": false,
+         "config": {
+          "extra_fields_behavior": "forbid",
+          "title": "Service"
+         }
+        },
+        "ref": "stagespec.model.spec.Service"
+       }
+      }
+     },
+     "monitoring": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
+       "schema": {
+        "type": "nullable",
+        "schema": {
+         "type": "model",
+         "cls": {
+          "$py": "Monitoring"
+         },
+         "schema": {
+          "type": "model-fields",
+          "fields": {
+           "prometheus": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "model",
+               "cls": {
+                "$py": "Prometheus"
+               },
+               "schema": {
+                "type": "model-fields",
+                "fields": {
+                 "image": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "str"
+                  }
+                 },
+                 "port": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "int",
+                    "strict": true,
+                    "ge": 1,
+                    "le": 65535
+                   },
+                   "default": 9090
+                  }
+                 },
+                 "scrape_interval": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
                    "schema": {
                     "type": "function-plain",
                     "function": {
@@ -479,17 +2139,14 @@ SCHEMA = r"""{
                       "$py": "Duration.parse"
                      }
                     }
-                   }
-                  },
-                  "default": null
-                 }
-                },
-                "timeout": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
+                   },
+                   "default": "15s"
+                  }
+                 },
+                 "evaluation_interval": {
+                  "type": "model-field",
                   "schema": {
-                   "type": "nullable",
+                   "type": "default",
                    "schema": {
                     "type": "function-plain",
                     "function": {
@@ -498,144 +2155,537 @@ SCHEMA = r"""{
                       "$py": "Duration.parse"
                      }
                     }
-                   }
-                  },
-                  "default": null
+                   },
+                   "default": "15s"
+                  }
+                 },
+                 "retention": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "nullable",
+                    "schema": {
+                     "type": "function-plain",
+                     "function": {
+                      "type": "no-info",
+                      "function": {
+                       "$py": "Duration.parse"
+                      }
+                     }
+                    }
+                   },
+                   "default": null
+                  }
+                 },
+                 "volume": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "nullable",
+                    "schema": {
+                     "type": "str",
+                     "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"
+                    }
+                   },
+                   "default": null
+                  }
                  }
                 },
-                "retries": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
+                "model_name": "Prometheus",
+                "computed_fields": []
+               },
+               "custom_init": false,
+               "root_model": false,
+               "config": {
+                "extra_fields_behavior": "forbid",
+                "title": "Prometheus"
+               },
+               "ref": "stagespec.model.spec.Prometheus"
+              }
+             },
+             "default": null
+            }
+           },
+           "grafana": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "model",
+               "cls": {
+                "$py": "Grafana"
+               },
+               "schema": {
+                "type": "model-fields",
+                "fields": {
+                 "image": {
+                  "type": "model-field",
                   "schema": {
-                   "type": "nullable",
+                   "type": "str"
+                  }
+                 },
+                 "port": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "int",
+                    "strict": true,
+                    "ge": 1,
+                    "le": 65535
+                   },
+                   "default": 3000
+                  }
+                 },
+                 "admin_user": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "str"
+                   },
+                   "default": "admin"
+                  }
+                 },
+                 "admin_password": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "definition-ref",
+                   "schema_ref": "stagespec.model.spec.SecretRef"
+                  }
+                 },
+                 "plugins": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "list",
+                    "items_schema": {
+                     "type": "str",
+                     "pattern": "^[a-z0-9][a-z0-9_.-]*$"
+                    }
+                   },
+                   "default": []
+                  }
+                 },
+                 "volume": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "nullable",
+                    "schema": {
+                     "type": "str",
+                     "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"
+                    }
+                   },
+                   "default": null
+                  }
+                 }
+                },
+                "model_name": "Grafana",
+                "computed_fields": []
+               },
+               "custom_init": false,
+               "root_model": false,
+               "config": {
+                "extra_fields_behavior": "forbid",
+                "title": "Grafana"
+               },
+               "ref": "stagespec.model.spec.Grafana"
+              }
+             },
+             "default": null
+            }
+           }
+          },
+          "model_name": "Monitoring",
+          "computed_fields": []
+         },
+         "custom_init": false,
+         "root_model": false,
+         "config": {
+          "extra_fields_behavior": "forbid",
+          "title": "Monitoring"
+         },
+         "ref": "stagespec.model.spec.Monitoring"
+        }
+       },
+       "default": null
+      }
+     },
+     "resilience": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
+       "schema": {
+        "type": "nullable",
+        "schema": {
+         "type": "model",
+         "cls": {
+          "$py": "Resilience"
+         },
+         "schema": {
+          "type": "model-fields",
+          "fields": {
+           "breakers": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "dict",
+              "keys_schema": {
+               "type": "function-after",
+               "function": {
+                "type": "no-info",
+                "function": {
+                 "$py": "_identifier"
+                }
+               },
+               "schema": {
+                "type": "str",
+                "pattern": "^[a-z][a-z0-9_]{0,62}$"
+               }
+              },
+              "values_schema": {
+               "type": "model",
+               "cls": {
+                "$py": "Breaker"
+               },
+               "schema": {
+                "type": "model-fields",
+                "fields": {
+                 "weight": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "function-after",
+                   "function": {
+                    "type": "no-info",
+                    "function": {
+                     "$py": "_weight_precision"
+                    }
+                   },
+                   "schema": {
+                    "type": "function-before",
+                    "function": {
+                     "type": "no-info",
+                     "function": {
+                      "$py": "_weight_number"
+                     }
+                    },
+                    "schema": {
+                     "type": "decimal"
+                    }
+                   }
+                  }
+                 },
+                 "failure_threshold": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "int",
+                   "strict": true,
+                   "ge": 1
+                  }
+                 },
+                 "recovery_timeout": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "function-plain",
+                   "function": {
+                    "type": "no-info",
+                    "function": {
+                     "$py": "Duration.parse"
+                    }
+                   }
+                  }
+                 },
+                 "half_open_requests": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
                    "schema": {
                     "type": "int",
                     "strict": true,
                     "ge": 1
-                   }
-                  },
-                  "default": null
+                   },
+                   "default": 1
+                  }
+                 },
+                 "service": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "nullable",
+                    "schema": {
+                     "type": "str",
+                     "pattern": "^[a-z][a-z0-9_-]{0,62}$"
+                    }
+                   },
+                   "default": null
+                  }
                  }
                 },
-                "start_period": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
+                "model_name": "Breaker",
+                "computed_fields": []
+               },
+               "custom_init": false,
+               "root_model": false,
+               "config": {
+                "extra_fields_behavior": "forbid",
+                "title": "Breaker"
+               },
+               "ref": "stagespec.model.spec.Breaker"
+              }
+             },
+             "default": {}
+            }
+           },
+           "degradation": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "nullable",
+              "schema": {
+               "type": "model",
+               "cls": {
+                "$py": "Degradation"
+               },
+               "schema": {
+                "type": "model-fields",
+                "fields": {
+                 "features": {
+                  "type": "model-field",
                   "schema": {
-                   "type": "nullable",
-                   "schema": {
-                    "type": "function-plain",
+                   "type": "list",
+                   "items_schema": {
+                    "type": "function-after",
                     "function": {
                      "type": "no-info",
                      "function": {
-                      "$py": "Duration.parse"
+                      "$py": "_identifier"
                      }
+                    },
+                    "schema": {
+                     "type": "str",
+                     "pattern": "^[a-z][a-z0-9_]{0,62}$"
                     }
                    }
-                  },
-                  "default": null
+                  }
+                 },
+                 "tiers": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "list",
+                   "items_schema": {
+                    "type": "model",
+                    "cls": {
+                     "$py": "Tier"
+                    },
+                    "schema": {
+                     "type": "model-fields",
+                     "fields": {
+                      "name": {
+                       "type": "model-field",
+                       "schema": {
+                        "type": "function-after",
+                        "function": {
+                         "type": "no-info",
+                         "function": {
+                          "$py": "_identifier"
+                         }
+                        },
+                        "schema": {
+                         "type": "str",
+                         "pattern": "^[a-z][a-z0-9_]{0,62}$"
+                        }
+                       }
+                      },
+                      "min_score": {
+                       "type": "model-field",
+                       "schema": {
+                        "type": "int",
+                        "strict": true
+                       }
+                      },
+                      "features": {
+                       "type": "model-field",
+                       "schema": {
+                        "type": "union",
+                        "choices": [
+                         {
+                          "type": "literal",
+                          "expected": [
+                           "all"
+                          ]
+                         },
+                         {
+                          "type": "list",
+                          "items_schema": {
+                           "type": "function-after",
+                           "function": {
+                            "type": "no-info",
+                            "function": {
+                             "$py": "_identifier"
+                            }
+                           },
+                           "schema": {
+                            "type": "str",
+                            "pattern": "^[a-z][a-z0-9_]{0,62}$"
+                           }
+                          }
+                         }
+                        ]
+                       }
+                      },
+                      "cache": {
+                       "type": "model-field",
+                       "schema": {
+                        "type": "default",
+                        "schema": {
+                         "type": "literal",
+                         "expected": [
+                          "enabled",
+                          "fallback",
+                          "only",
+                          "disabled"
+                         ]
+                        },
+                        "default": "enabled"
+                       }
+                      },
+                      "read_only": {
+                       "type": "model-field",
+                       "schema": {
+                        "type": "default",
+                        "schema": {
+                         "type": "bool",
+                         "strict": true
+                        },
+                        "default": false
+                       }
+                      },
+                      "status_page_only": {
+                       "type": "model-field",
+                       "schema": {
+                        "type": "default",
+                        "schema": {
+                         "type": "bool",
+                         "strict": true
+                        },
+                        "default": false
+                       }
+                      }
+                     },
+                     "model_name": "Tier",
+                     "computed_fields": []
+                    },
+                    "custom_init": false,
+                    "root_model": false,
+                    "config": {
+                     "extra_fields_behavior": "forbid",
+                     "title": "Tier"
+                    },
+                    "ref": "stagespec.model.spec.Tier"
+                   },
+                   "min_length": 1
+                  }
                  }
-                }
+                },
+                "model_name": "Degradation",
+                "computed_fields": []
                },
-               "model_name": "Healthcheck",
-               "computed_fields": []
-              },
-              "custom_init": false,
-              "root_model": false,
-              "config": {
-               "extra_fields_behavior": "forbid",
-               "title": "Healthcheck"
-              },
-              "ref": "stagespec.model.spec.Healthcheck"
-             }
-            },
-            "default": null
+               "custom_init": false,
+               "root_model": false,
+               "config": {
+                "extra_fields_behavior": "forbid",
+                "title": "Degradation"
+               },
+               "ref": "stagespec.model.spec.Degradation"
+              }
+             },
+             "default": null
+            }
            }
           },
-          "depends_on": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
+          "model_name": "Resilience",
+          "computed_fields": []
+         },
+         "custom_init": false,
+         "root_model": false,
+         "config": {
+          "extra_fields_behavior": "forbid",
+          "title": "Resilience"
+         },
+         "ref": "stagespec.model.spec.Resilience"
+        }
+       },
+       "default": null
+      }
+     },
+     "runtime": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
+       "schema": {
+        "type": "nullable",
+        "schema": {
+         "type": "model",
+         "cls": {
+          "$py": "Runtime"
+         },
+         "schema": {
+          "type": "model-fields",
+          "fields": {
+           "service": {
+            "type": "model-field",
             "schema": {
-             "type": "list",
-             "items_schema": {
-              "type": "str",
-              "pattern": "^[a-z][a-z0-9_-]{0,62}$"
-             }
-            },
-            "default": []
-           }
-          },
-          "memory": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
+             "type": "str",
+             "pattern": "^[a-z][a-z0-9_-]{0,62}$"
+            }
+           },
+           "module": {
+            "type": "model-field",
             "schema": {
-             "type": "nullable",
+             "type": "function-after",
+             "function": {
+              "type": "no-info",
+              "function": {
+               "$py": "_module_name"
+              }
+             },
              "schema": {
-              "type": "function-plain",
+              "type": "function-after",
               "function": {
                "type": "no-info",
                "function": {
-                "$py": "Size.parse"
+                "$py": "_identifier"
                }
+              },
+              "schema": {
+               "type": "str",
+               "pattern": "^[a-z][a-z0-9_]{0,62}$"
               }
              }
-            },
-            "default": null
-           }
-          },
-          "restart": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
+            }
+           },
+           "security": {
+            "type": "model-field",
             "schema": {
-             "type": "literal",
-             "expected": [
-              "no",
-              "always",
-              "on-failure",
-              "unless-stopped"
-             ]
-            },
-            "default": "unless-stopped"
-           }
-          },
-          "metrics": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "nullable",
+             "type": "default",
              "schema": {
               "type": "model",
               "cls": {
-               "$py": "Metrics"
+               "$py": "Security"
               },
               "schema": {
                "type": "model-fields",
                "fields": {
-                "port": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "int",
-                  "strict": true,
-                  "ge": 1,
-                  "le": 65535
-                 }
-                },
-                "path": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "str",
-                   "pattern": "^/[A-Za-z0-9/_.-]*$"
-                  },
-                  "default": "/metrics"
-                 }
-                },
                 "api_key": {
                  "type": "model-field",
                  "schema": {
@@ -649,871 +2699,258 @@ SCHEMA = r"""{
                   },
                   "default": null
                  }
-                }
-               },
-               "model_name": "Metrics",
-               "computed_fields": []
-              },
-              "custom_init": false,
-              "root_model": false,
-              "config": {
-               "extra_fields_behavior": "forbid",
-               "title": "Metrics"
-              },
-              "ref": "stagespec.model.spec.Metrics"
-             }
-            },
-            "default": null
-           }
-          }
-         },
-         "model_name": "Service",
-         "computed_fields": []
-        },
-        "custom_init": false,
-        "root_model": false,
-        "config": {
-         "extra_fields_behavior": "forbid",
-         "title": "Service"
-        }
-       },
-       "ref": "stagespec.model.spec.Service"
-      }
-     }
-    },
-    "monitoring": {
-     "type": "model-field",
-     "schema": {
-      "type": "default",
-      "schema": {
-       "type": "nullable",
-       "schema": {
-        "type": "model",
-        "cls": {
-         "$py": "Monitoring"
-        },
-        "schema": {
-         "type": "model-fields",
-         "fields": {
-          "prometheus": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "nullable",
-             "schema": {
-              "type": "model",
-              "cls": {
-               "$py": "Prometheus"
-              },
-              "schema": {
-               "type": "model-fields",
-               "fields": {
-                "image": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "str"
-                 }
                 },
-                "port": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "int",
-                   "strict": true,
-                   "ge": 1,
-                   "le": 65535
-                  },
-                  "default": 9090
-                 }
-                },
-                "scrape_interval": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "function-plain",
-                   "function": {
-                    "type": "no-info",
-                    "function": {
-                     "$py": "Duration.parse"
-                    }
-                   }
-                  },
-                  "default": "15s"
-                 }
-                },
-                "evaluation_interval": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "function-plain",
-                   "function": {
-                    "type": "no-info",
-                    "function": {
-                     "$py": "Duration.parse"
-                    }
-                   }
-                  },
-                  "default": "15s"
-                 }
-                },
-                "retention": {
+                "rate_limit": {
                  "type": "model-field",
                  "schema": {
                   "type": "default",
                   "schema": {
                    "type": "nullable",
                    "schema": {
-                    "type": "function-plain",
-                    "function": {
-                     "type": "no-info",
-                     "function": {
-                      "$py": "Duration.parse"
-                     }
-                    }
-                   }
-                  },
-                  "default": null
-                 }
-                },
-                "volume": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "nullable",
-                   "schema": {
-                    "type": "str",
-                    "pattern": "^[a-z][a-z0-9_-]{0,62}$"
-                   }
-                  },
-                  "default": null
-                 }
-                }
-               },
-               "model_name": "Prometheus",
-               "computed_fields": []
-              },
-              "custom_init": false,
-              "root_model": false,
-              "config": {
-               "extra_fields_behavior": "forbid",
-               "title": "Prometheus"
-              },
-              "ref": "stagespec.model.spec.Prometheus"
-             }
-            },
-            "default": null
-           }
-          },
-          "grafana": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "nullable",
-             "schema": {
-              "type": "model",
-              "cls": {
-               "$py": "Grafana"
-              },
-              "schema": {
-               "type": "model-fields",
-               "fields": {
-                "image": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "str"
-                 }
-                },
-                "port": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "int",
-                   "strict": true,
-                   "ge": 1,
-                   "le": 65535
-                  },
-                  "default": 3000
-                 }
-                },
-                "admin_user": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "str"
-                  },
-                  "default": "admin"
-                 }
-                },
-                "admin_password": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "definition-ref",
-                  "schema_ref": "stagespec.model.spec.SecretRef"
-                 }
-                },
-                "plugins": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "list",
-                   "items_schema": {
-                    "type": "str",
-                    "pattern": "^[a-z0-9][a-z0-9_.-]*$"
-                   }
-                  },
-                  "default": []
-                 }
-                },
-                "volume": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "nullable",
-                   "schema": {
-                    "type": "str",
-                    "pattern": "^[a-z][a-z0-9_-]{0,62}$"
-                   }
-                  },
-                  "default": null
-                 }
-                }
-               },
-               "model_name": "Grafana",
-               "computed_fields": []
-              },
-              "custom_init": false,
-              "root_model": false,
-              "config": {
-               "extra_fields_behavior": "forbid",
-               "title": "Grafana"
-              },
-              "ref": "stagespec.model.spec.Grafana"
-             }
-            },
-            "default": null
-           }
-          }
-         },
-         "model_name": "Monitoring",
-         "computed_fields": []
-        },
-        "custom_init": false,
-        "root_model": false,
-        "config": {
-         "extra_fields_behavior": "forbid",
-         "title": "Monitoring"
-        },
-        "ref": "stagespec.model.spec.Monitoring"
-       }
-      },
-      "default": null
-     }
-    },
-    "resilience": {
-     "type": "model-field",
-     "schema": {
-      "type": "default",
-      "schema": {
-       "type": "nullable",
-       "schema": {
-        "type": "model",
-        "cls": {
-         "$py": "Resilience"
-        },
-        "schema": {
-         "type": "model-fields",
-         "fields": {
-          "breakers": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "dict",
-             "keys_schema": {
-              "type": "function-after",
-              "function": {
-               "type": "no-info",
-               "function": {
-                "$py": "_identifier"
-               }
-              },
-              "schema": {
-               "type": "str",
-               "pattern": "^[a-z][a-z0-9_]{0,62}$"
-              }
-             },
-             "values_schema": {
-              "type": "model",
-              "cls": {
-               "$py": "Breaker"
-              },
-              "schema": {
-               "type": "model-fields",
-               "fields": {
-                "weight": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "function-after",
-                  "function": {
-                   "type": "no-info",
-                   "function": {
-                    "$py": "_weight_precision"
-                   }
-                  },
-                  "schema": {
-                   "type": "function-before",
-                   "function": {
-                    "type": "no-info",
-                    "function": {
-                     "$py": "_weight_number"
-                    }
-                   },
-                   "schema": {
-                    "type": "decimal"
-                   }
-                  }
-                 }
-                },
-                "failure_threshold": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "int",
-                  "strict": true,
-                  "ge": 1
-                 }
-                },
-                "recovery_timeout": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "function-plain",
-                  "function": {
-                   "type": "no-info",
-                   "function": {
-                    "$py": "Duration.parse"
-                   }
-                  }
-                 }
-                },
-                "half_open_requests": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "int",
-                   "strict": true,
-                   "ge": 1
-                  },
-                  "default": 1
-                 }
-                },
-                "service": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "default",
-                  "schema": {
-                   "type": "nullable",
-                   "schema": {
-                    "type": "str",
-                    "pattern": "^[a-z][a-z0-9_-]{0,62}$"
-                   }
-                  },
-                  "default": null
-                 }
-                }
-               },
-               "model_name": "Breaker",
-               "computed_fields": []
-              },
-              "custom_init": false,
-              "root_model": false,
-              "config": {
-               "extra_fields_behavior": "forbid",
-               "title": "Breaker"
-              },
-              "ref": "stagespec.model.spec.Breaker"
-             }
-            },
-            "default": {}
-           }
-          },
-          "degradation": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "nullable",
-             "schema": {
-              "type": "model",
-              "cls": {
-               "$py": "Degradation"
-              },
-              "schema": {
-               "type": "model-fields",
-               "fields": {
-                "features": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "list",
-                  "items_schema": {
-                   "type": "function-after",
-                   "function": {
-                    "type": "no-info",
-                    "function": {
-                     "$py": "_identifier"
-                    }
-                   },
-                   "schema": {
-                    "type": "str",
-                    "pattern": "^[a-z][a-z0-9_]{0,62}$"
-                   }
-                  }
-                 }
-                },
-                "tiers": {
-                 "type": "model-field",
-                 "schema": {
-                  "type": "list",
-                  "items_schema": {
-                   "type": "model",
-                   "cls": {
-                    "$py": "Tier"
-                   },
-                   "schema": {
-                    "type": "model-fields",
-                    "fields": {
-                     "name": {
-                      "type": "model-field",
-                      "schema": {
-                       "type": "function-after",
-                       "function": {
-                        "type": "no-info",
-                        "function": {
-                         "$py": "_identifier"
-                        }
-                       },
+                    "type": "model",
+                    "cls": {
+                     "$py": "RateLimit"
+                    },
+                    "schema": {
+                     "type": "model-fields",
+                     "fields": {
+                      "requests": {
+                       "type": "model-field",
                        "schema": {
-                        "type": "str",
-                        "pattern": "^[a-z][a-z0-9_]{0,62}$"
+                        "type": "int",
+                        "strict": true,
+                        "ge": 1
                        }
-                      }
-                     },
-                     "min_score": {
-                      "type": "model-field",
-                      "schema": {
-                       "type": "int",
-                       "strict": true
-                      }
-                     },
-                     "features": {
-                      "type": "model-field",
-                      "schema": {
-                       "type": "union",
-                       "choices": [
-                        {
-                         "type": "literal",
-                         "expected": [
-                          "all"
-                         ]
-                        },
-                        {
-                         "type": "list",
-                         "items_schema": {
-                          "type": "function-after",
-                          "function": {
-                           "type": "no-info",
-                           "function": {
-                            "$py": "_identifier"
-                           }
-                          },
-                          "schema": {
-                           "type": "str",
-                           "pattern": "^[a-z][a-z0-9_]{0,62}$"
-                          }
+                      },
+                      "window": {
+                       "type": "model-field",
+                       "schema": {
+                        "type": "function-plain",
+                        "function": {
+                         "type": "no-info",
+                         "function": {
+                          "$py": "Duration.parse"
                          }
                         }
-                       ]
+                       }
                       }
                      },
-                     "cache": {
-                      "type": "model-field",
-                      "schema": {
-                       "type": "default",
-                       "schema": {
-                        "type": "literal",
-                        "expected": [
-                         "enabled",
-                         "fallback",
-                         "only",
-                         "disabled"
-                        ]
-                       },
-                       "default": "enabled"
-                      }
-                     },
-                     "read_only": {
-                      "type": "model-field",
-                      "schema": {
-                       "type": "default",
-                       "schema": {
-                        "type": "bool",
-                        "strict": true
-                       },
-                       "default": false
-                      }
-                     },
-                     "status_page_only": {
-                      "type": "model-field",
-                      "schema": {
-                       "type": "default",
-                       "schema": {
-                        "type": "bool",
-                        "strict": true
-                       },
-                       "default": false
-                      }
-                     }
+                     "model_name": "RateLimit",
+                     "computed_fields": []
                     },
-                    "model_name": "Tier",
-                    "computed_fields": []
-                   },
-                   "custom_init": false,
-                   "root_model": false,
-                   "config": {
-                    "extra_fields_behavior": "forbid",
-                    "title": "Tier"
-                   },
-                   "ref": "stagespec.model.spec.Tier"
+                    "custom_init": false,
+                    "root_model": false,
+                    "config": {
+                     "extra_fields_behavior": "forbid",
+                     "title": "RateLimit"
+                    },
+                    "ref": "stagespec.model.spec.RateLimit"
+                   }
                   },
-                  "min_length": 1
+                  "default": null
+                 }
+                },
+                "hsts": {
+                 "type": "model-field",
+                 "schema": {
+                  "type": "default",
+                  "schema": {
+                   "type": "bool",
+                   "strict": true
+                  },
+                  "default": true
+                 }
+                },
+                "force_https": {
+                 "type": "model-field",
+                 "schema": {
+                  "type": "default",
+                  "schema": {
+                   "type": "bool",
+                   "strict": true
+                  },
+                  "default": false
+                 }
+                },
+                "csp": {
+                 "type": "model-field",
+                 "schema": {
+                  "type": "default",
+                  "schema": {
+                   "type": "nullable",
+                   "schema": {
+                    "type": "str"
+                   }
+                  },
+                  "default": null
                  }
                 }
                },
-               "model_name": "Degradation",
+               "model_name": "Security",
                "computed_fields": []
               },
               "custom_init": false,
               "root_model": false,
               "config": {
                "extra_fields_behavior": "forbid",
-               "title": "Degradation"
+               "title": "Security"
               },
-              "ref": "stagespec.model.spec.Degradation"
-             }
-            },
-            "default": null
-           }
-          }
-         },
-         "model_name": "Resilience",
-         "computed_fields": []
-        },
-        "custom_init": false,
-        "root_model": false,
-        "config": {
-         "extra_fields_behavior": "forbid",
-         "title": "Resilience"
-        },
-        "ref": "stagespec.model.spec.Resilience"
-       }
-      },
-      "default": null
-     }
-    },
-    "runtime": {
-     "type": "model-field",
-     "schema": {
-      "type": "default",
-      "schema": {
-       "type": "nullable",
-       "schema": {
-        "type": "model",
-        "cls": {
-         "$py": "Runtime"
-        },
-        "schema": {
-         "type": "model-fields",
-         "fields": {
-          "service": {
-           "type": "model-field",
-           "schema": {
-            "type": "str",
-            "pattern": "^[a-z][a-z0-9_-]{0,62}$"
-           }
-          },
-          "module": {
-           "type": "model-field",
-           "schema": {
-            "type": "function-after",
-            "function": {
-             "type": "no-info",
-             "function": {
-              "$py": "_module_name"
-             }
-            },
-            "schema": {
-             "type": "function-after",
-             "function": {
-              "type": "no-info",
-              "function": {
-               "$py": "_identifier"
-              }
+              "ref": "stagespec.model.spec.Security"
              },
-             "schema": {
-              "type": "str",
-              "pattern": "^[a-z][a-z0-9_]{0,62}$"
+             "default": {
+              "$py": "Runtime.security.default"
              }
             }
-           }
-          },
-          "security": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
+           },
+           "logging": {
+            "type": "model-field",
             "schema": {
-             "type": "model",
-             "cls": {
-              "$py": "Security"
-             },
+             "type": "default",
              "schema": {
-              "type": "model-fields",
-              "fields": {
-               "api_key": {
-                "type": "model-field",
-                "schema": {
-                 "type": "default",
+              "type": "model",
+              "cls": {
+               "$py": "Logging"
+              },
+              "schema": {
+               "type": "model-fields",
+               "fields": {
+                "format": {
+                 "type": "model-field",
                  "schema": {
-                  "type": "nullable",
+                  "type": "default",
                   "schema": {
-                   "type": "definition-ref",
-                   "schema_ref": "stagespec.model.spec.SecretRef"
-                  }
-                 },
-                 "default": null
-                }
-               },
-               "rate_limit": {
-                "type": "model-field",
-                "schema": {
-                 "type": "default",
+                   "type": "literal",
+                   "expected": [
+                    "json",
+                    "text"
+                   ]
+                  },
+                  "default": "json"
+                 }
+                },
+                "level": {
+                 "type": "model-field",
                  "schema": {
-                  "type": "nullable",
+                  "type": "default",
                   "schema": {
-                   "type": "model",
-                   "cls": {
-                    "$py": "RateLimit"
-                   },
+                   "type": "literal",
+                   "expected": [
+                    "debug",
+                    "info",
+                    "warning",
+                    "error"
+                   ]
+                  },
+                  "default": "info"
+                 }
+                },
+                "request_id_header": {
+                 "type": "model-field",
+                 "schema": {
+                  "type": "default",
+                  "schema": {
+                   "type": "nullable",
                    "schema": {
-                    "type": "model-fields",
-                    "fields": {
-                     "requests": {
-                      "type": "model-field",
-                      "schema": {
-                       "type": "int",
-                       "strict": true,
-                       "ge": 1
-                      }
-                     },
-                     "window": {
-                      "type": "model-field",
-                      "schema": {
-                       "type": "function-plain",
-                       "function": {
-                        "type": "no-info",
-                        "function": {
-                         "$py": "Duration.parse"
-                        }
-                       }
-                      }
-                     }
-                    },
-                    "model_name": "RateLimit",
-                    "computed_fields": []
-                   },
-                   "custom_init": false,
-                   "root_model": false,
-                   "config": {
-                    "extra_fields_behavior": "forbid",
-                    "title": "RateLimit"
-                   },
-                   "ref": "stagespec.model.spec.RateLimit"
-                  }
-                 },
-                 "default": null
+                    "type": "str",
+                    "pattern": "^[A-Za-z0-9-]+$"
+                   }
+                  },
+                  "default": null
+                 }
                 }
                },
-               "hsts": {
-                "type": "model-field",
-                "schema": {
-                 "type": "default",
-                 "schema": {
-                  "type": "bool",
-                  "strict": true
-                 },
-                 "default": true
-                }
-               },
-               "force_https": {
-                "type": "model-field",
-                "schema": {
-                 "type": "default",
-                 "schema": {
-                  "type": "bool",
-                  "strict": true
-                 },
-                 "default": false
-                }
-               },
-               "csp": {
-                "type": "model-field",
-                "schema": {
-                 "type": "default",
-                 "schema": {
-                  "type": "nullable",
-                  "schema": {
-                   "type": "str"
-                  }
-                 },
-                 "default": null
-                }
-               }
+               "model_name": "Logging",
+               "computed_fields": []
               },
-              "model_name": "Security",
-              "computed_fields": []
+              "custom_init": false,
+              "root_model": false,
+              "config": {
+               "extra_fields_behavior": "forbid",
+               "title": "Logging"
+              },
+              "ref": "stagespec.model.spec.Logging"
              },
-             "custom_init": false,
-             "root_model": false,
-             "config": {
-              "extra_fields_behavior": "forbid",
-              "title": "Security"
-             },
-             "ref": "stagespec.model.spec.Security"
-            },
-            "default": {
-             "$py": "Runtime.security.default"
+             "default": {
+              "$py": "Runtime.logging.default"
+             }
             }
            }
           },
-          "logging": {
-           "type": "model-field",
-           "schema": {
-            "type": "default",
-            "schema": {
-             "type": "model",
-             "cls": {
-              "$py": "Logging"
-             },
-             "schema": {
-              "type": "model-fields",
-              "fields": {
-               "format": {
-                "type": "model-field",
-                "schema": {
-                 "type": "default",
-                 "schema": {
-                  "type": "literal",
-                  "expected": [
-                   "json",
-                   "text"
-                  ]
-                 },
-                 "default": "json"
-                }
-               },
-               "level": {
-                "type": "model-field",
-                "schema": {
-                 "type": "default",
-                 "schema": {
-                  "type": "literal",
-                  "expected": [
-                   "debug",
-                   "info",
-                   "warning",
-                   "error"
-                  ]
-                 },
-                 "default": "info"
-                }
-               },
-               "request_id_header": {
-                "type": "model-field",
-                "schema": {
-                 "type": "default",
-                 "schema": {
-                  "type": "nullable",
-                  "schema": {
-                   "type": "str",
-                   "pattern": "^[A-Za-z0-9-]+$"
-                  }
-                 },
-                 "default": null
-                }
-               }
-              },
-              "model_name": "Logging",
-              "computed_fields": []
-             },
-             "custom_init": false,
-             "root_model": false,
-             "config": {
-              "extra_fields_behavior": "forbid",
-              "title": "Logging"
-             },
-             "ref": "stagespec.model.spec.Logging"
-            },
-            "default": {
-             "$py": "Runtime.logging.default"
-            }
-           }
-          }
+          "model_name": "Runtime",
+          "computed_fields": []
          },
-         "model_name": "Runtime",
-         "computed_fields": []
-        },
-        "custom_init": false,
-        "root_model": false,
-        "config": {
-         "extra_fields_behavior": "forbid",
-         "title": "Runtime"
-        },
-        "ref": "stagespec.model.spec.Runtime"
-       }
-      },
-      "default": null
-     }
-    },
-    "environments": {
-     "type": "model-field",
-     "schema": {
-      "type": "default",
-      "schema": {
-       "type": "dict",
-       "keys_schema": {
-        "type": "function-after",
-        "function": {
-         "type": "no-info",
-         "function": {
-          "$py": "_identifier"
-         }
-        },
-        "schema": {
-         "type": "str",
-         "pattern": "^[a-z][a-z0-9_]{0,62}$"
+         "custom_init": false,
+         "root_model": false,
+         "config": {
+          "extra_fields_behavior": "forbid",
+          "title": "Runtime"
+         },
+         "ref": "stagespec.model.spec.Runtime"
         }
        },
-       "values_schema": {
-        "type": "nullable",
-        "schema": {
+       "default": null
+      }
+     },
+     "environments": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
+       "schema": {
+        "type": "dict",
+        "keys_schema": {
+         "type": "function-after",
+         "function": {
+          "type": "no-info",
+          "function": {
+           "$py": "_identifier"
+          }
+         },
+         "schema": {
+          "type": "str",
+          "pattern": "^[a-z][a-z0-9_]{0,62}$"
+         }
+        },
+        "values_schema": {
+         "type": "nullable",
+         "schema": {
+          "type": "dict",
+          "keys_schema": {
+           "type": "str"
+          },
+          "values_schema": {
+           "type": "any"
+          }
+         }
+        }
+       },
+       "default": {}
+      }
+     },
+     "x_compose": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
+       "schema": {
+        "type": "dict",
+        "keys_schema": {
+         "type": "str"
+        },
+        "values_schema": {
+         "type": "any"
+        }
+       },
+       "default": {}
+      },
+      "validation_alias": "x-compose",
+      "serialization_alias": "x-compose"
+     },
+     "x_kubernetes": {
+      "type": "model-field",
+      "schema": {
+       "type": "default",
+       "schema": {
+        "type": "list",
+        "items_schema": {
          "type": "dict",
          "keys_schema": {
           "type": "str"
@@ -1522,20 +2959,22 @@ SCHEMA = r"""{
           "type": "any"
          }
         }
-       }
+       },
+       "default": []
       },
-      "default": {}
+      "validation_alias": "x-kubernetes",
+      "serialization_alias": "x-kubernetes"
      }
-    }
+    },
+    "model_name": "Spec",
+    "computed_fields": []
    },
-   "model_name": "Spec",
-   "computed_fields": []
-  },
-  "custom_init": false,
-  "root_model": false,
-  "config": {
-   "extra_fields_behavior": "forbid",
-   "title": "Spec"
+   "custom_init": false,
+   "root_model": false,
+   "config": {
+    "extra_fields_behavior": "forbid",
+    "title": "Spec"
+   }
   },
   "ref": "stagespec.model.spec.Spec"
  },

@@ -44,6 +44,8 @@ for _part in PARTS:
 # Required top-level keys, and what stands in for one that failed: no rule reads these.
 _STAND_INS: dict[str, Any] = {"stagespec": 1, "project": "unnamed", "services": {}}
 _SALVAGE_ROUNDS = 3
+TYPED_EXTENSIONS = frozenset({"x-compose", "x-kubernetes"})
+"""The `x-` keys of the top level that mean something; others hold YAML anchors only."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def parse_document(
     """Validate into a Spec; when that fails, the diagnostics (at most `limit` per code, the
     rest counted) and, with `salvage`, the partial Spec of the parts that passed."""
     data = doc.data if data is None else data
-    data = {k: v for k, v in data.items() if not k.startswith("x-")}
+    data = {k: v for k, v in data.items() if not k.startswith("x-") or k in TYPED_EXTENSIONS}
     try:
         return Parsed(validate_spec(data), [])
     except ValidationError as e:

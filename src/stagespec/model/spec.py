@@ -24,16 +24,22 @@ from pydantic_core import CoreSchema, core_schema
 from stagespec.load.events import MAX_NUMBER_DIGITS
 from stagespec.model.values import (
     DurationT,
+    EnvKey,
     EnvVarName,
+    ExposeT,
     Identifier,
     ModuleName,
     MountT,
+    NetworkName,
     Port,
     PortMappingT,
+    PositiveVarIntT,
     ProjectName,
     SecretName,
     ServiceName,
     SizeT,
+    VariableName,
+    VarIntT,
     VolumeName,
 )
 
@@ -139,26 +145,112 @@ Words = Annotated[
 ]
 
 
+CONTAINER_NAME = r"^[a-zA-Z0-9$][a-zA-Z0-9_.${}-]*$"
+RESTART_PATTERN = r"^(no|always|unless-stopped|on-failure(:[1-9][0-9]{0,8})?)$"
+
+
+def _one_or_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _build_arg(value: Any) -> Any:
+    # A build argument is text to the builder: `1` and `true` are written as they read.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    return value
+
+
+def _labels(value: Any) -> Any:
+    # Compose's list form, `- key=value`, is accepted as the mapping it means.
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        pairs = [item.partition("=") for item in value]
+        return {key: text for key, _, text in pairs}
+    return value
+
+
+def _secret_mount(value: Any) -> Any:
+    return {"secret": value} if isinstance(value, str) else value
+
+
+class Variable(_Model):
+    """A deploy-time variable, referenced as `${NAME}` in any string of the spec."""
+
+    default: Annotated[str | None, BeforeValidator(_build_arg)] = None
+    required: StrictBool = False
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _required_or_default(self) -> Variable:
+        if self.required and self.default is not None:
+            raise ValueError("a required variable has no default")
+        return self
+
+
 class Network(_Model):
+    """The one network of `network:` (every service joins it); see `networks:` for more."""
+
     name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")]
     driver: Literal["bridge", "overlay", "host", "none"] = "bridge"
 
 
+class IpamPool(_Model):
+    subnet: str | None = None
+    gateway: str | None = None
+    ip_range: str | None = None
+    aux_addresses: dict[str, str] = {}
+
+
+class Ipam(_Model):
+    driver: str | None = None
+    config: list[IpamPool] = []
+    options: dict[str, str] = {}
+
+
+class NetworkDef(_Model):
+    """One network of `networks:`: compose's network keys, typed."""
+
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9${}][a-zA-Z0-9_.${}-]{0,127}$")] | None = None
+    driver: str | None = None
+    driver_opts: dict[str, str] = {}
+    internal: StrictBool = False
+    external: StrictBool = False
+    attachable: StrictBool = False
+    enable_ipv6: StrictBool = False
+    ipam: Ipam | None = None
+    labels: dict[str, str] = {}
+
+
 class Volume(_Model):
     driver: str | None = None
+    driver_opts: dict[str, str] = {}
+    external: StrictBool = False
+    name: str | None = None
+    labels: dict[str, str] = {}
 
 
 class Build(_Model):
     context: str
     dockerfile: str | None = None
+    target: str | None = None
+    args: dict[str, Annotated[str | None, BeforeValidator(_build_arg)]] = {}
 
 
 class Healthcheck(_Model):
-    test: Words
+    test: Words | None = None
     interval: DurationT | None = None
     timeout: DurationT | None = None
-    retries: Annotated[StrictInt, Field(ge=1)] | None = None
+    retries: PositiveVarIntT | None = None
     start_period: DurationT | None = None
+    start_interval: DurationT | None = None
+    disable: StrictBool = False
+
+    @model_validator(mode="after")
+    def _test_or_disable(self) -> Healthcheck:
+        if (self.test is None) != self.disable:
+            raise ValueError("a healthcheck has a `test`, or is `disable: true` alone")
+        return self
 
 
 class Metrics(_Model):
@@ -167,25 +259,123 @@ class Metrics(_Model):
     api_key: SecretRef | None = None
 
 
+Condition = Literal["started", "healthy", "completed"]
+"""What a dependent waits for: the dependency started, passing its healthcheck, or exited 0."""
+
+
+class Dependency(_Model):
+    condition: Condition = "healthy"
+    restart: StrictBool = False
+    """Restart this service when the dependency is restarted (compose only)."""
+    required: StrictBool = True
+    """False: start without the dependency when it is not part of the run (compose only)."""
+
+
+DEFAULT_DEPENDENCY = Dependency.model_construct()
+
+
+class ServiceNetwork(_Model):
+    aliases: list[Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,252}$")]] = []
+    ipv4_address: str | None = None
+    ipv6_address: str | None = None
+
+
+class SecretMount(_Model):
+    """A declared secret mounted as a file, by default at `/run/secrets/<secret>`."""
+
+    secret: SecretName
+    target: str | None = None
+    uid: str | None = None
+    gid: str | None = None
+    mode: Annotated[StrictInt, Field(ge=0, le=0o777)] | None = None
+
+
+class Ulimit(_Model):
+    soft: StrictInt
+    hard: StrictInt
+
+
+class LogDriver(_Model):
+    driver: str | None = None
+    options: dict[str, str] = {}
+
+
+Capability = Annotated[str, Field(pattern=r"^(CAP_)?[A-Z_]+$|^ALL$")]
+ServiceNetworks = list[NetworkName] | dict[NetworkName, ServiceNetwork | None]
+Dependencies = list[ServiceName] | dict[ServiceName, Condition | Dependency]
+
+
 class Service(_Model):
     image: str | None = None
+    """The image to run; beside `build`, the tag the built image gets."""
     build: str | Build | None = None
     enabled: StrictBool = True
+    profiles: list[Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]] = []
+    container_name: Annotated[str, Field(pattern=CONTAINER_NAME)] | None = None
+    hostname: str | None = None
+    platform: str | None = None
+    pull_policy: Literal["always", "never", "missing", "build", "if_not_present"] | None = None
     ports: list[PortMappingT] = []
-    environment: dict[EnvVarName, EnvValue] = {}
+    expose: list[ExposeT] = []
+    environment: dict[EnvKey, EnvValue] = {}
+    env_file: Annotated[list[str], BeforeValidator(_one_or_list)] = []
     volumes: list[MountT] = []
+    tmpfs: Annotated[list[str], BeforeValidator(_one_or_list)] = []
+    secrets: list[Annotated[SecretMount, BeforeValidator(_secret_mount)]] = []
+    entrypoint: Words | None = None
     command: Words | None = None
+    working_dir: str | None = None
+    user: str | None = None
     healthcheck: Healthcheck | None = None
-    depends_on: list[ServiceName] = []
+    depends_on: Dependencies = []
+    links: list[str] = []
+    networks: ServiceNetworks = []
+    network_mode: str | None = None
+    extra_hosts: list[str] = []
     memory: SizeT | None = None
-    restart: Literal["no", "always", "on-failure", "unless-stopped"] = "unless-stopped"
+    shm_size: SizeT | None = None
+    pids_limit: VarIntT | None = None
+    ulimits: dict[Annotated[str, Field(pattern=r"^[a-z]+$")], StrictInt | Ulimit] = {}
+    cap_add: list[Capability] = []
+    cap_drop: list[Capability] = []
+    security_opt: list[str] = []
+    devices: list[str] = []
+    privileged: StrictBool = False
+    read_only: StrictBool = False
+    init: StrictBool = False
+    stdin_open: StrictBool = False
+    tty: StrictBool = False
+    labels: Annotated[dict[str, str], BeforeValidator(_labels)] = {}
+    logging: LogDriver | None = None
+    stop_signal: Annotated[str, Field(pattern=r"^(SIG)?[A-Z0-9+-]+$")] | None = None
+    stop_grace_period: DurationT | None = None
+    restart: Annotated[str, Field(pattern=RESTART_PATTERN)] = "unless-stopped"
     metrics: Metrics | None = None
+    x_compose: Annotated[dict[str, Any], Field(alias="x-compose")] = {}
+    """Merged last into this service's compose entry: keys with no typed home."""
+    x_kubernetes: Annotated[dict[str, Any], Field(alias="x-kubernetes")] = {}
+    """Merged last into this service's Kubernetes objects, by kind (`Deployment`, ...)."""
 
     @model_validator(mode="after")
     def _image_or_build(self) -> Service:
-        if (self.image is None) == (self.build is None):
-            raise ValueError("a service has exactly one of `image` or `build`")
+        if self.image is None and self.build is None:
+            raise ValueError("a service has an `image`, a `build`, or both")
+        if self.network_mode is not None and self.networks:
+            raise ValueError("a service has `networks` or `network_mode`, not both")
         return self
+
+    def dependencies(self) -> list[tuple[int | str, str, Dependency]]:
+        """Each dependency: (its key or index under `depends_on`, the service, how to wait)."""
+        if isinstance(self.depends_on, list):
+            return [(i, name, DEFAULT_DEPENDENCY) for i, name in enumerate(self.depends_on)]
+        return [
+            (name, name, Dependency.model_construct(condition=dep) if isinstance(dep, str) else dep)
+            for name, dep in self.depends_on.items()
+        ]
+
+    def network_names(self) -> list[str]:
+        """The networks of `networks:` this service joins, in order."""
+        return list(self.networks)
 
 
 class Prometheus(_Model):
@@ -314,7 +504,9 @@ class Spec(_Model):
 
     stagespec: Literal[1]
     project: ProjectName
+    variables: dict[VariableName, Variable | None] = {}
     network: Network | None = None
+    networks: dict[NetworkName, NetworkDef | None] = {}
     secrets: dict[SecretName, SecretSource] = {}
     volumes: dict[VolumeName, Volume | None] = {}
     services: dict[ServiceName, Service]
@@ -322,6 +514,16 @@ class Spec(_Model):
     resilience: Resilience | None = None
     runtime: Runtime | None = None
     environments: dict[Identifier, dict[str, Any] | None] = {}
+    x_compose: Annotated[dict[str, Any], Field(alias="x-compose")] = {}
+    """Merged last into the top level of the compose file."""
+    x_kubernetes: Annotated[list[dict[str, Any]], Field(alias="x-kubernetes")] = []
+    """More Kubernetes objects, written as they are beside the generated ones."""
+
+    @model_validator(mode="after")
+    def _one_network_form(self) -> Spec:
+        if self.network is not None and self.networks:
+            raise ValueError("a spec has `network` (one for all) or `networks`, not both")
+        return self
 
 
 def secret_refs(spec: Spec) -> list[tuple[tuple[str, ...], SecretRef]]:
@@ -331,6 +533,9 @@ def secret_refs(spec: Spec) -> list[tuple[tuple[str, ...], SecretRef]]:
         for var, value in service.environment.items():
             if isinstance(value, SecretRef):
                 found.append((("services", name, "environment", var, "secret"), value))
+        for i, mount in enumerate(service.secrets):
+            ref = SecretRef.model_construct(secret=mount.secret)
+            found.append((("services", name, "secrets", i), ref))
         if service.metrics and service.metrics.api_key:
             found.append(
                 (("services", name, "metrics", "api_key", "secret"), service.metrics.api_key)

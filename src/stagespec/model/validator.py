@@ -15,6 +15,7 @@ from typing import Any, cast
 from pydantic_core import CoreConfig, CoreSchema, SchemaValidator
 
 from stagespec.model.spec import Spec
+from stagespec.model.values import variable_values
 
 REF_KEY = "$py"
 
@@ -37,6 +38,26 @@ def spec_validator() -> SchemaValidator:
     return SchemaValidator(schema, cast(CoreConfig, _coreschema.CONFIG))
 
 
-def validate_spec(data: Any) -> Spec:
-    """Validate loaded data into a Spec; raises pydantic's `ValidationError` when invalid."""
-    return cast(Spec, spec_validator().validate_python(data))
+def default_values(data: Any) -> dict[str, str | None]:
+    """Each declared variable's default as text (None without one), from loaded data."""
+    declared = data.get("variables") if isinstance(data, dict) else None
+    if not isinstance(declared, dict):
+        return {}
+    values: dict[str, str | None] = {}
+    for name, variable in declared.items():
+        default = variable.get("default") if isinstance(variable, dict) else None
+        if isinstance(default, bool):
+            default = "true" if default else "false"
+        scalar = default is not None and not isinstance(default, dict | list)
+        values[str(name)] = str(default) if scalar else None
+    return values
+
+
+def validate_spec(data: Any, values: Mapping[str, str | None] | None = None) -> Spec:
+    """Validate loaded data into a Spec; raises pydantic's `ValidationError` when invalid.
+
+    A typed field that holds `${NAME}` (a port, a duration...) is checked with the
+    variable's value from `values`, by default each variable's declared default.
+    """
+    with variable_values(default_values(data) if values is None else values):
+        return cast(Spec, spec_validator().validate_python(data))
