@@ -295,7 +295,9 @@ def test_required_variables(reference: Spec) -> None:
     assert required_variables(secret_spec({"file": "./pw"})) == []
 
 
-DOLLARS = "pa$word $HOME ${HOME} $$"
+DOLLARS = "pa$word $HOME $${HOME} $$"
+"""Spec text of literal dollars: `$${` is a literal `${`, every other `$` is itself."""
+LITERAL = "pa$word $HOME ${HOME} $$"
 
 
 def dollar_spec() -> Spec:
@@ -313,7 +315,7 @@ def dollar_spec() -> Spec:
 
 def test_dollar_is_escaped() -> None:
     app = loaded(dollar_spec())["services"]["app"]
-    escaped = DOLLARS.replace("$", "$$")
+    escaped = LITERAL.replace("$", "$$")
     assert app["environment"]["PASSWORDISH"] == escaped
     assert app["command"] == ["echo", escaped]
     assert app["healthcheck"]["test"] == ["CMD-SHELL", f"test -n '{escaped}'"]
@@ -433,4 +435,4 @@ def test_docker_compose_keeps_dollars_literal(tmp_path: Path) -> None:
     assert "leaked-home" not in result.stdout
     # `config` prints a literal `$` as `$$` again.
     app = yaml.safe_load(result.stdout)["services"]["app"]
-    assert app["environment"]["PASSWORDISH"].replace("$$", "$") == DOLLARS
+    assert app["environment"]["PASSWORDISH"].replace("$$", "$") == LITERAL

@@ -196,6 +196,17 @@ def _environment(name: str, old: Service, new: Service) -> Iterator[str]:
 _SERVICE_OWN = {"enabled", "ports", "environment", "volumes", "depends_on"}
 
 
+def _waits(service: Service) -> list[str]:
+    """Each dependency as `name`, or `name (condition ...)` when it waits otherwise."""
+    waits = []
+    for _, dep, how in service.dependencies():
+        extra: list[str] = [how.condition] if how.condition != "healthy" else []
+        extra += ["restart"] if how.restart else []
+        extra += ["optional"] if not how.required else []
+        waits.append(f"{dep} ({', '.join(extra)})" if extra else dep)
+    return waits
+
+
 def _service(name: str, old: Service, new: Service) -> Iterator[str]:
     if old.enabled != new.enabled:
         yield f"{name}: {'enabled' if new.enabled else 'disabled'}"
@@ -204,7 +215,7 @@ def _service(name: str, old: Service, new: Service) -> Iterator[str]:
     yield from _members(
         name, "mounts", [str(v) for v in old.volumes], [str(v) for v in new.volumes]
     )
-    yield from _members(name, "depends on", old.depends_on, new.depends_on)
+    yield from _members(name, "depends on", _waits(old), _waits(new))
     yield from _generic(name, _dump(old, _SERVICE_OWN), _dump(new, _SERVICE_OWN))
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from stagespec.engine.variables import VariableError, check_given, resolved_spec
 from stagespec.engine.writer import real_path, with_manifest
 from stagespec.errors import OutputError
 from stagespec.load.document import Document
@@ -32,7 +33,8 @@ def environments(doc: Document) -> list[str]:
 
 
 Parsed = Mapping[str | None, Spec]
-"""Specs already parsed, by environment name (None: the base spec), so none is parsed twice."""
+"""Specs already parsed, by environment name (None: the base spec), so none is parsed twice.
+For a target that substitutes variables, they are those of `target_specs`."""
 
 
 def environment_spec(doc: Document, name: str | None, parsed: Parsed | None = None) -> Spec:
@@ -44,6 +46,42 @@ def environment_spec(doc: Document, name: str | None, parsed: Parsed | None = No
     if spec is None:  # the engine validated it already; this is a programming error
         raise OutputError(f"environment {name!r} does not validate: {diagnostics[0].format()}")
     return spec
+
+
+def substitutes(target: str) -> bool:
+    """Whether `target` is built with each variable's value in place of its `${NAME}`."""
+    return bool(getattr(load(target), "SUBSTITUTES_VARIABLES", False))
+
+
+def target_specs(
+    doc: Document,
+    target: str,
+    parsed: Parsed | None = None,
+    variables: Mapping[str, str] | None = None,
+    only: str | None = None,
+) -> dict[str | None, Spec]:
+    """The Spec of each environment a build of `target` reads (only `only`, if given).
+
+    Compose reads the specs as validated (`parsed`, else parsed here): it interpolates at
+    deploy time. A target that `substitutes` gets each environment's data with its
+    variables' values (`variables` from the command line overriding the defaults), and
+    `VariableError` when one has none; a spec in which nothing changes is reused.
+    """
+    names: list[str | None] = [only] if only is not None else [*environments(doc)] or [None]
+    if not substitutes(target):
+        if variables:
+            raise VariableError(
+                f"--var is for a target that substitutes variables at build time, not "
+                f"{target!r}: its output reads each variable at deploy time (.env or the shell)"
+            )
+        return {name: environment_spec(doc, name, parsed) for name in names}
+    docs = {name: doc if name is None else environment_document(doc, name) for name in names}
+    check_given([d.data for d in docs.values()], variables or {})
+    specs: dict[str | None, Spec] = {}
+    for name, env_doc in docs.items():
+        spec, _ = resolved_spec(env_doc, name, variables or {})
+        specs[name] = spec if spec is not None else environment_spec(doc, name, parsed)
+    return specs
 
 
 def render_environment(
@@ -91,9 +129,12 @@ def render_all(
 ) -> dict[str, bytes]:
     """Every file for `out`: each environment in `<env>/` with its own manifest, or only one.
 
-    With `only`, `out` is that environment's own folder.
+    With `only`, `out` is that environment's own folder. `parsed` are the specs of
+    `target_specs`, made here when not given (with each variable's default).
     """
     source = source_name(spec_path)
+    if parsed is None:
+        parsed = target_specs(doc, target, only=only if environments(doc) else None)
     names = environments(doc)
     if not names or only is not None:  # one build in `out` itself
         name = only if names else None
@@ -109,8 +150,13 @@ def render_all(
     return files
 
 
-def target_notes(doc: Document, target: str, parsed: Parsed | None = None) -> list[str]:
-    """What `target` leaves out of or changes in the spec, as sentences."""
-    names: list[str | None] = [*environments(doc)] or [None]
+def target_notes(
+    doc: Document, target: str, parsed: Parsed | None = None, only: str | None = None
+) -> list[str]:
+    """What `target` leaves out of or changes in the spec (of environment `only`, if given),
+    as sentences; `parsed` as for `render_all`."""
+    names: list[str | None] = [only] if only is not None else [*environments(doc)] or [None]
+    if parsed is None:
+        parsed = target_specs(doc, target, only=only)
     specs = {name: environment_spec(doc, name, parsed) for name in names}
     return load(target).notes(specs)

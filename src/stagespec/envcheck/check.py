@@ -19,6 +19,12 @@ lines, and interpolation of `$VAR`, `${VAR}`, `${VAR:-x}`, `${VAR-x}`, `${VAR:+x
 which changes nothing here. What does not parse is reported as file:line, never with
 the line's text: it may hold a value.
 
+Deploy-time variables (`variables:`) are checked as compose reads them: a required one
+must be set and not empty (`${NAME:?...}`); an optional one that is unset or empty takes
+its default. Where a variable stands in a typed position (a port mapping, a duration, a
+size, an integer, a mount source), the value it gets here must make that position parse
+as its type; the report names the position and the type, never the value.
+
 Nothing here holds a value longer than it takes to parse it: the report has names,
 statuses and where a variable was found.
 """
@@ -30,16 +36,20 @@ import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel
+from pydantic_core import PydanticKnownError
 
 from stagespec.engine.build import environment_spec, environments
 from stagespec.errors import UsageError
 from stagespec.load.document import Document
 from stagespec.load.readfile import ReadError, read_text
 from stagespec.model.spec import Spec, secret_refs
+from stagespec.model.values import Duration, PortMapping, Size, VarInt, VolumeMount, variable_values
 
-Status = Literal["missing", "empty", "unreadable", "present", "not needed"]
-FAILED: tuple[Status, ...] = ("missing", "empty", "unreadable")
+Status = Literal["missing", "empty", "unreadable", "invalid", "present", "default", "not needed"]
+FAILED: tuple[Status, ...] = ("missing", "empty", "unreadable", "invalid")
 ENVIRONMENT = "the environment"
 """The `origin` of a variable set in the process environment."""
 
@@ -78,19 +88,39 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class VariableCheck:
+    """One declared variable and what this host gives it (never the value)."""
+
+    name: str
+    required: bool
+    status: Status
+    """missing / empty (a required one), invalid (a typed position does not parse),
+    present (set here), default (unset or empty here: compose takes the default), or
+    not needed (optional, without default, unset: it is empty)."""
+    origin: str = ""
+    invalid_at: tuple[tuple[str, str], ...] = ()
+    """(spec path, type) of each typed position the value does not fit."""
+
+
+@dataclass(frozen=True)
 class EnvReport:
     """What a deploy of one spec needs, and what this host has."""
 
     requirements: tuple[Requirement, ...]
     problems: tuple[EnvFileProblem, ...] = ()
+    variables: tuple[VariableCheck, ...] = ()
 
     @property
     def failed(self) -> tuple[Requirement, ...]:
         return tuple(r for r in self.requirements if r.status in FAILED)
 
     @property
+    def failed_variables(self) -> tuple[VariableCheck, ...]:
+        return tuple(v for v in self.variables if v.status in FAILED)
+
+    @property
     def ok(self) -> bool:
-        return not (self.failed or self.problems)
+        return not (self.failed or self.failed_variables or self.problems)
 
 
 class _Bad(Exception):
@@ -206,9 +236,10 @@ class _Found:
 
 
 def _provided(
-    paths: list[Path], environ: Mapping[str, str]
-) -> tuple[dict[str, _Found], list[EnvFileProblem]]:
-    """What the env files and `environ` set (later files win, `environ` most), without values."""
+    paths: list[Path], environ: Mapping[str, str], wanted: frozenset[str] = frozenset()
+) -> tuple[dict[str, _Found], list[EnvFileProblem], dict[str, str]]:
+    """What the env files and `environ` set (later files win, `environ` most), and the
+    values of the `wanted` names only (the spec's variables, to check their types)."""
     values: dict[str, str] = {}
     found: dict[str, _Found] = {}
     problems: list[EnvFileProblem] = []
@@ -222,17 +253,18 @@ def _provided(
         found.update({k: _Found(str(path), v == "") for k, v in parsed.items()})
         problems += bad
     found.update({k: _Found(ENVIRONMENT, v == "") for k, v in environ.items()})
-    return found, problems
+    kept = {k: _first(environ.get(k), values.get(k)) for k in wanted}
+    return found, problems, {k: v for k, v in kept.items() if v is not None}
 
 
 # --- the check ---------------------------------------------------------------------------
 
 
-def _uses(spec: Spec, path: tuple[str, ...]) -> bool:
+def _uses(spec: Spec, path: tuple[str | int, ...]) -> bool:
     """Whether the reference at `path` ends up in a generated file (see compose_secrets)."""
     services = spec.services
     if path[0] == "services":
-        service = services[path[1]]
+        service = services[str(path[1])]
         scraped = spec.monitoring is not None and spec.monitoring.prometheus is not None
         return service.enabled and (path[2] != "metrics" or scraped)
     if path[0] == "runtime":
@@ -250,7 +282,7 @@ def secret_users(spec: Spec) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for path, ref in secret_refs(spec):
         if _uses(spec, path):
-            found.setdefault(ref.secret, []).append(".".join(path[:-1]))
+            found.setdefault(ref.secret, []).append(".".join(map(str, path[:-1])))
     return found
 
 
@@ -280,7 +312,9 @@ def check_environment(
     spec: Spec, environ: Mapping[str, str], env_files: list[Path], base_dir: Path
 ) -> EnvReport:
     """Which secrets `spec` needs at deploy time and whether each is provided here."""
-    provided, problems = _provided(env_files, environ)
+    provided, problems, values = _provided(env_files, environ, frozenset(spec.variables))
+    variables = _check_variables(spec, provided, values)
+    values.clear()
     used = secret_users(spec)
     requirements = []
     for secret, source in spec.secrets.items():
@@ -298,7 +332,84 @@ def check_environment(
             requirements.append(
                 Requirement(secret, kind, name, status, tuple(used[secret]), origin)
             )
-    return EnvReport(tuple(requirements), tuple(problems))
+    return EnvReport(tuple(requirements), tuple(problems), variables)
+
+
+# --- variables ---------------------------------------------------------------------------
+
+_TYPES: tuple[tuple[type, str], ...] = (
+    (PortMapping, "a port mapping"),
+    (Duration, "a duration"),
+    (Size, "a size"),
+    (VarInt, "an integer"),
+    (VolumeMount, "a mount"),
+)
+
+
+def _typed_positions(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str, Any, str]]:
+    """(spec path, the text as written, type) of each typed value that names a variable."""
+    for cls, kind in _TYPES:
+        if isinstance(value, cls):
+            if isinstance(value, VolumeMount):
+                text: str | None = value.render() if "${" in value.source else None
+            else:
+                text = getattr(value, "template", None)
+            if text is not None:
+                yield ".".join(map(str, path)), (cls, text), kind
+            return
+    if isinstance(value, BaseModel):
+        for name, field in type(value).model_fields.items():
+            yield from _typed_positions(getattr(value, name), (*path, field.alias or name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _typed_positions(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _typed_positions(item, (*path, index))
+
+
+def _fits(cls: type, text: str, values: Mapping[str, str | None]) -> bool:
+    with variable_values(values):
+        try:
+            cls.parse(text)  # type: ignore[attr-defined]
+        except (ValueError, PydanticKnownError):
+            return False
+    return True
+
+
+def _check_variables(
+    spec: Spec, provided: Mapping[str, _Found], values: Mapping[str, str]
+) -> tuple[VariableCheck, ...]:
+    """Each declared variable's status here; `values` are only used to parse typed places."""
+    if not spec.variables:
+        return ()
+    effective: dict[str, str | None] = {}
+    for name, variable in spec.variables.items():
+        default = variable.default if variable else None
+        effective[name] = values.get(name) or default
+    positions = list(_typed_positions(spec, ()))
+    checks = []
+    for name, variable in spec.variables.items():
+        required = bool(variable and variable.needs_value)
+        found = provided.get(name)
+        origin = found.origin if found else ""
+        has_default = variable is not None and variable.default is not None
+        if found is None or found.empty:
+            status: Status = "default" if has_default else "not needed"
+            if required:
+                status = _variable_status(found)
+        else:
+            status = "present"
+        mentions = f"${{{name}}}"
+        bad = tuple(
+            (where, kind)
+            for where, (cls, text), kind in positions
+            if mentions in text and not _fits(cls, text, effective)
+        )
+        if bad and status not in ("missing", "empty"):
+            status = "invalid"
+        checks.append(VariableCheck(name, required, status, origin, bad))
+    return tuple(checks)
 
 
 def select_environment(doc: Document, name: str | None) -> Spec:
@@ -335,10 +446,28 @@ def _rows(report: EnvReport) -> Iterator[tuple[str, str, str, str]]:
         yield item.status, label, f"secret {item.secret}", _where(item)
 
 
+def _variable_where(item: VariableCheck) -> str:
+    kind = "required" if item.required else "optional"
+    if item.invalid_at:
+        places = ", ".join(f"{where} ({what})" for where, what in item.invalid_at)
+        return f"{kind}; its value here does not parse at {places}"
+    if item.status == "default":
+        return f"{kind}; unset or empty here, so the default applies"
+    if item.status == "not needed":
+        return f"{kind}; unset here, so it is empty"
+    found = f"from {item.origin}" if item.origin else "not set"
+    return f"{kind}; {found}"
+
+
+def _variable_rows(report: EnvReport) -> Iterator[tuple[str, str, str, str]]:
+    for item in sorted(report.variables, key=lambda v: _ORDER[v.status]):
+        yield item.status, item.name, "variable", _variable_where(item)
+
+
 def format_report(report: EnvReport) -> str:
     """The report as text: env-file problems, then missing/empty items, then the rest."""
     lines = [problem.format() for problem in report.problems]
-    rows = list(_rows(report))
+    rows = list(_rows(report)) + list(_variable_rows(report))
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
@@ -349,6 +478,12 @@ def format_report(report: EnvReport) -> str:
         lines.append(f"{failed} of {len(needed)} needed secrets missing, empty or unreadable")
     else:
         lines.append(f"all {len(needed)} needed secrets are provided")
+    if report.variables:
+        bad = len(report.failed_variables)
+        if bad:
+            lines.append(f"{bad} of {len(report.variables)} variables missing, empty or invalid")
+        else:
+            lines.append(f"all {len(report.variables)} variables are set or have a default")
     if report.problems:
         lines.append(f"{len(report.problems)} env file line(s) do not parse")
     return "\n".join(lines) + "\n"

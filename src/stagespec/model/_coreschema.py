@@ -51,7 +51,6 @@ REFS: dict[str, Any] = {
     "Ulimit": _spec.Ulimit,
     "VarInt.parse": _values.VarInt.parse,
     "Variable": _spec.Variable,
-    "Variable._required_or_default": _spec.Variable._required_or_default,
     "Volume": _spec.Volume,
     "VolumeMount.parse": _values.VolumeMount.parse,
     "_build_arg": _spec._build_arg,
@@ -117,77 +116,68 @@ SCHEMA = r"""{
         "values_schema": {
          "type": "nullable",
          "schema": {
-          "type": "function-after",
-          "function": {
-           "type": "no-info",
-           "function": {
-            "$py": "Variable._required_or_default"
-           }
+          "type": "model",
+          "cls": {
+           "$py": "Variable"
           },
           "schema": {
-           "type": "model",
-           "cls": {
-            "$py": "Variable"
-           },
-           "schema": {
-            "type": "model-fields",
-            "fields": {
-             "default": {
-              "type": "model-field",
+           "type": "model-fields",
+           "fields": {
+            "default": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
               "schema": {
-               "type": "default",
-               "schema": {
-                "type": "function-before",
+               "type": "function-before",
+               "function": {
+                "type": "no-info",
                 "function": {
-                 "type": "no-info",
-                 "function": {
-                  "$py": "_build_arg"
-                 }
-                },
-                "schema": {
-                 "type": "nullable",
-                 "schema": {
-                  "type": "str"
-                 }
+                 "$py": "_build_arg"
                 }
                },
-               "default": null
-              }
-             },
-             "required": {
-              "type": "model-field",
-              "schema": {
-               "type": "default",
-               "schema": {
-                "type": "bool",
-                "strict": true
-               },
-               "default": false
-              }
-             },
-             "description": {
-              "type": "model-field",
-              "schema": {
-               "type": "default",
                "schema": {
                 "type": "nullable",
                 "schema": {
                  "type": "str"
                 }
-               },
-               "default": null
-              }
+               }
+              },
+              "default": null
              }
             },
-            "model_name": "Variable",
-            "computed_fields": []
+            "required": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "bool",
+               "strict": true
+              },
+              "default": false
+             }
+            },
+            "description": {
+             "type": "model-field",
+             "schema": {
+              "type": "default",
+              "schema": {
+               "type": "nullable",
+               "schema": {
+                "type": "str"
+               }
+              },
+              "default": null
+             }
+            }
            },
-           "custom_init": false,
-           "root_model": false,
-           "config": {
-            "extra_fields_behavior": "forbid",
-            "title": "Variable"
-           }
+           "model_name": "Variable",
+           "computed_fields": []
+          },
+          "custom_init": false,
+          "root_model": false,
+          "config": {
+           "extra_fields_behavior": "forbid",
+           "title": "Variable"
           },
           "ref": "stagespec.model.spec.Variable"
          }

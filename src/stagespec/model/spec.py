@@ -179,13 +179,13 @@ class Variable(_Model):
 
     default: Annotated[str | None, BeforeValidator(_build_arg)] = None
     required: StrictBool = False
+    """Deploy fails unless a value is set; a default (an environment's, say) is one."""
     description: str | None = None
 
-    @model_validator(mode="after")
-    def _required_or_default(self) -> Variable:
-        if self.required and self.default is not None:
-            raise ValueError("a required variable has no default")
-        return self
+    @property
+    def needs_value(self) -> bool:
+        """Required, and no default given: the deploy host must set it."""
+        return self.required and self.default is None
 
 
 class Network(_Model):
@@ -526,9 +526,10 @@ class Spec(_Model):
         return self
 
 
-def secret_refs(spec: Spec) -> list[tuple[tuple[str, ...], SecretRef]]:
-    """Every `{secret: ...}` reference in a spec, with the path of its `secret` key."""
-    found: list[tuple[tuple[str, ...], SecretRef]] = []
+def secret_refs(spec: Spec) -> list[tuple[tuple[str | int, ...], SecretRef]]:
+    """Every `{secret: ...}` reference in a spec, with the path of its `secret` key (of
+    the mount, for a secret mounted as a file)."""
+    found: list[tuple[tuple[str | int, ...], SecretRef]] = []
     for name, service in spec.services.items():
         for var, value in service.environment.items():
             if isinstance(value, SecretRef):

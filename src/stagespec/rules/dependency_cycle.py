@@ -10,6 +10,9 @@ Failing:
       worker: {image: worker:1, depends_on: [api]}
 
 Fixed: remove one of the edges, e.g. `worker` no longer depends on `api`.
+
+Every dependency is an edge, whatever its condition (`started`, `healthy` or
+`completed`): compose orders the start by all of them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,12 @@ READS: tuple[str, ...] = ("services",)
 
 def check(ctx: Context) -> Iterator[Finding]:
     services = ctx.spec.services
-    graph = {n: [d for d in s.depends_on if d in services and d != n] for n, s in services.items()}
+    # each edge with its key or index under `depends_on`, for the finding's position
+    edges = {
+        n: [(d, key) for key, d, _ in s.dependencies() if d in services and d != n]
+        for n, s in services.items()
+    }
+    graph = {n: [d for d, _ in found] for n, found in edges.items()}
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     reported: set[frozenset[str]] = set()
     for start in graph:
@@ -48,9 +56,11 @@ def check(ctx: Context) -> Iterator[Finding]:
                     if frozenset(cycle) not in reported:
                         reported.add(frozenset(cycle))
                         shown = " → ".join([*cycle, nxt])
-                        edge = services[node].depends_on.index(nxt)
+                        edge = edges[node][index][1]
                         yield Finding(
-                            ("services", node, "depends_on", edge), f"dependency cycle: {shown}"
+                            ("services", node, "depends_on", edge),
+                            f"dependency cycle: {shown}",
+                            on_key=isinstance(edge, str),
                         )
                 elif state.get(nxt) != 2:
                     stack.append((nxt, 0))

@@ -1,8 +1,9 @@
-"""A service that others depend on has a healthcheck.
+"""A service that others wait for to be healthy has a healthcheck.
 
-stagespec generates `depends_on` with `condition: service_healthy`, which waits for the
-dependency's healthcheck to pass; a dependency without one can never become healthy, so
-its dependents never start.
+A dependency written as a bare name (`depends_on: [db]`) or with `condition: healthy`
+waits for the dependency's healthcheck to pass (compose's `service_healthy`). A
+dependency without a healthcheck, or with `healthcheck: {disable: true}`, never becomes
+healthy, so its dependents never start. `started` and `completed` need no healthcheck.
 
 Failing:
 
@@ -10,7 +11,8 @@ Failing:
       db:  {image: postgres:15-alpine}
       api: {image: api:1, depends_on: [db]}
 
-Fixed: give `db` a healthcheck, e.g. `test: [CMD, pg_isready]`.
+Fixed: give `db` a healthcheck, e.g. `test: [CMD, pg_isready]`, or wait only for it to
+start: `depends_on: {db: started}`.
 """
 
 from __future__ import annotations
@@ -31,10 +33,15 @@ def check(ctx: Context) -> Iterator[Finding]:
     for name, service in services.items():
         if not service.enabled:
             continue
-        for i, dep in enumerate(service.depends_on):
+        for key, dep, how in service.dependencies():
             target = services.get(dep)
-            if target is not None and target.healthcheck is None:
+            if target is None or how.condition != "healthy":
+                continue
+            health = target.healthcheck
+            if health is None or health.disable:
+                has = "no healthcheck" if health is None else "its healthcheck disabled"
                 yield Finding(
-                    ("services", name, "depends_on", i),
-                    f"{name!r} waits for {dep!r} to be healthy, but {dep!r} has no healthcheck",
+                    ("services", name, "depends_on", key),
+                    f"{name!r} waits for {dep!r} to be healthy, but {dep!r} has {has}",
+                    on_key=isinstance(key, str),
                 )

@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity
+from stagespec.model.spec import Service
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS503"
@@ -60,17 +61,22 @@ _SHELL_WORD = re.compile(r"[^\s;&|()`'\"<>]+")
 def check(ctx: Context) -> Iterator[Finding]:
     services = ctx.spec.services
     for name, service in services.items():
-        if not service.enabled or service.healthcheck is None or service.image is None:
+        health = service.healthcheck
+        if not service.enabled or health is None or health.test is None or service.image is None:
             continue
         family = official_family(service.image)
         missing = _MISSING.get(family, ()) if family else ()
-        for tool in (t for t in called_tools(service.healthcheck.test) if t in missing):
-            waiting = [n for n, s in services.items() if s.enabled and name in s.depends_on]
+        for tool in (t for t in called_tools(health.test) if t in missing):
+            waiting = [n for n, s in services.items() if s.enabled and _waits_healthy(s, name)]
             yield Finding(
                 ("services", name, "healthcheck", "test"),
                 _message(name, service.image, tool, waiting),
             )
             break
+
+
+def _waits_healthy(service: Service, name: str) -> bool:
+    return any(dep == name and how.condition == "healthy" for _, dep, how in service.dependencies())
 
 
 def official_family(image: str) -> tuple[str, bool] | None:

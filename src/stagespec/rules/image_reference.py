@@ -2,9 +2,10 @@
 
 An image reference is `[registry[:port]/]name[:tag][@digest]`, with the name in
 lowercase: the distribution project's grammar, which docker, compose and Kubernetes
-follow. Anything else (an empty string, spaces, capitals in the name, a `${VAR}` that
-was meant to be interpolated) fails only when the stack starts, with "invalid reference
-format"; here it fails at `validate`.
+follow. Anything else (an empty string, spaces, capitals in the name) fails only when
+the stack starts, with "invalid reference format"; here it fails at `validate`. An image
+that names variables (`postgres:${PG_VERSION}`) is checked with their defaults, and not
+at all when one has none.
 
 Failing:
 
@@ -20,7 +21,8 @@ import re
 from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity
-from stagespec.model.spec import images
+from stagespec.model.spec import Spec, images
+from stagespec.model.values import substitute
 from stagespec.rules.base import Context, Finding
 
 CODE = "SS408"
@@ -43,9 +45,18 @@ def is_reference(image: str) -> bool:
     return len(image) <= _MAX_LENGTH and _REFERENCE.fullmatch(image) is not None
 
 
+def with_defaults(spec: Spec, text: str) -> str | None:
+    """`text` with each `${NAME}` replaced by its variable's default; None if one has none."""
+    if "${" not in text:
+        return text
+    defaults = {name: v.default if v else None for name, v in spec.variables.items()}
+    return substitute(text, defaults)
+
+
 def check(ctx: Context) -> Iterator[Finding]:
-    for path, image in images(ctx.spec):
-        if not is_reference(image):
+    for path, written in images(ctx.spec):
+        image = with_defaults(ctx.spec, written)
+        if image is not None and not is_reference(image):
             yield Finding(
                 path,
                 "not an image reference such as postgres:16 or ghcr.io/org/app:1.2 "

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from stagespec.diagnostics import Severity
 from stagespec.model.spec import images
 from stagespec.rules.base import Context, Finding
-from stagespec.rules.image_reference import is_reference
+from stagespec.rules.image_reference import is_reference, with_defaults
 
 CODE = "SS402"
 NAME = "image-unpinned"
@@ -48,10 +48,11 @@ def _allowed(image: str, patterns: list[str]) -> bool:
 
 def check(ctx: Context) -> Iterator[Finding]:
     allowed = list(ctx.options_for(CODE).get("allow", []))
-    for path, image in images(ctx.spec):
-        if not is_reference(image):
-            continue  # image-reference reports it
+    for path, written in images(ctx.spec):
+        image = with_defaults(ctx.spec, written)
+        if image is None or not is_reference(image):
+            continue  # image-reference reports it, or a variable has no default to judge
         if _unpinned(image) and not _allowed(image, allowed):
             yield Finding(
-                path, f"image {image!r} is not pinned: give it a version tag other than latest"
+                path, f"image {written!r} is not pinned: give it a version tag other than latest"
             )

@@ -55,7 +55,7 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 def _healthcheck_ports(service: Service) -> set[int]:
     """Ports the healthcheck connects to on the container's own loopback address."""
-    if service.healthcheck is None:
+    if service.healthcheck is None or service.healthcheck.test is None:
         return set()
     test = service.healthcheck.test
     text = test if isinstance(test, str) else " ".join(test)

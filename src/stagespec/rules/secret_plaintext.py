@@ -1,7 +1,8 @@
 """No secret is written in plain text anywhere in the spec.
 
-Every string and number of the spec is scanned (environment values, commands as a string
-or a list, healthcheck tests, URLs, defaults, overlays) for:
+Every string and number of the spec is scanned (environment values, commands and
+entrypoints as a string or a list, healthcheck tests, labels, build arguments, extra hosts,
+URLs, variable defaults, `x-compose`, overlays) for:
 
 - a value under a key that names a secret (password, token, api key, private key,
   credentials...), digits included: `POSTGRES_PASSWORD: 48151623` is a password;
@@ -17,7 +18,8 @@ or a list, healthcheck tests, URLs, defaults, overlays) for:
 Values are literal, as the emitters write them: a `$` in a value excuses nothing. Only a
 value that is one whole reference (`${NAME}`, `$NAME`, or `$(cat /run/secrets/x)` in a
 command, which the container's shell runs) is not a secret; the default of
-`${NAME:-default}` is judged as a value.
+`${NAME:-default}` is judged as a value, and so is a variable's `default`, under the
+variable's name as its key (`variables: {DB_PASSWORD: {default: x}}` is a password).
 
 The message names the key path, the place in the value where the secret starts, and what
 it looks like ("a password given to --requirepass", "a GitHub token", "a URL with a
@@ -75,13 +77,22 @@ def scalar_text(value: Any) -> str | None:
     return None
 
 
+def _key(path: Path, key: str) -> str:
+    """The key a value is judged under: a variable's default is judged as its variable."""
+    if key == "default" and len(path) == 2 and path[0] == "variables":
+        return str(path[1])
+    return key
+
+
 def _strings(value: Any, path: Path, key: str | None, found: list[_Literal]) -> None:
     """Append every literal under `value` to `found`, in document order."""
     if isinstance(value, dict):
         if path in _SKIP or (len(value) == 1 and "secret" in value):
             return
+        if len(path) == 4 and path[0] == "services" and path[2] == "secrets":
+            value = {k: v for k, v in value.items() if k != "secret"}  # a mount names one
         for k, v in value.items():
-            _strings(v, (*path, k), k, found)
+            _strings(v, (*path, k), _key(path, k), found)
     elif isinstance(value, list):
         words = [scalar_text(v) for v in value]
         if value and all(word is not None for word in words):
@@ -91,8 +102,6 @@ def _strings(value: Any, path: Path, key: str | None, found: list[_Literal]) -> 
             _strings(v, (*path, i), option_name(value[i - 1]) if i else None, found)
     elif (text := scalar_text(value)) is not None:
         found.append((path, key, text))
-
-
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -94,9 +94,7 @@ def scan(
 
 
 @functools.lru_cache(maxsize=4096)
-def _scan(
-    key: str | None, value: str, entropy_base64: float, entropy_hex: float
-) -> Finding | None:
+def _scan(key: str | None, value: str, entropy_base64: float, entropy_hex: float) -> Finding | None:
     return (
         _token_finding(key, value)
         or _url_password_finding(value)

@@ -1,10 +1,27 @@
-"""docker-compose.yml: the services, network, volumes and secrets of the stack.
+"""docker-compose.yml: the services, networks, volumes and secrets of the stack.
 
-The file is valid for both the compose-spec schema and docker-compose 1.29, which CI
-runs. 1.29 rejects a top-level `name:`, so the project name is `COMPOSE_PROJECT_NAME`
-in the generated `.env`, which both compose v1 and v2 read from the project directory.
-Every string taken from the spec has its `$` doubled, so a value can never interpolate;
-the only interpolations are the `${VAR:?...}` of env-sourced secrets (compose_secrets).
+Every generated file is valid for the compose-spec schema (compose v2, the authority);
+one that uses nothing newer (the reference stack's) is also valid for docker-compose
+1.29, which CI runs. 1.29 rejects a top-level `name:`, so the project name is
+`COMPOSE_PROJECT_NAME` in the generated `.env`, which both compose v1 and v2 read from
+the project directory.
+
+Every string taken from the spec goes through `compose.yaml.compose_text`: a `${NAME}`
+reference to a declared variable becomes compose interpolation (`${NAME:-default}`, ...),
+and every other `$` is doubled, so nothing else interpolates; the only other
+interpolations are the `${VAR:?...}` of env-sourced secrets (compose_secrets).
+
+Each key of a service is written as compose means it, and only when the spec sets it:
+booleans (`privileged`, `read_only`, `init`, `stdin_open`, `tty`) only when true, and
+`restart` not when it is `no`, compose's own default (stagespec's default is still
+`unless-stopped`, written as before). `x-compose` of a service is merged last into its
+entry, and the spec's `x-compose` last into the file: mappings merge key by key, any other
+value replaces, and a null removes the key.
+
+Networks: with `network:` (one network) every service joins it, as before; with
+`networks:`, a service joins the networks it lists, and one that lists none joins
+compose's `default` network, for which nothing is written. Prometheus joins every network
+of a service it scrapes (and `default`, where Grafana is), so that it reaches each one.
 
 The compose target's emitter; `target` is what `build --target compose` runs. May import
 plan, model, the other targets and the bottom modules; never rules, engine or cli.
@@ -16,8 +33,17 @@ import posixpath
 from dataclasses import replace
 from typing import Any
 
-from stagespec.model.spec import Build, Healthcheck, SecretRef, Service, Spec
-from stagespec.model.values import VolumeMount
+from stagespec.model.spec import (
+    Build,
+    Healthcheck,
+    NetworkDef,
+    SecretRef,
+    Service,
+    ServiceNetwork,
+    Spec,
+    Volume,
+)
+from stagespec.model.values import REFERENCE, VolumeMount, references
 from stagespec.plan.inputs import BuildInput
 from stagespec.targets.base import header
 from stagespec.targets.compose.monitoring import (
@@ -39,7 +65,16 @@ from stagespec.targets.source_path import with_printable_source
 NAME = "compose"
 FILENAME = "docker-compose.yml"
 ENV_FILE = ".env"
+DEFAULT_NETWORK = "default"
+"""The network compose puts a service on when it lists none."""
 _TEST_KINDS = ("CMD", "CMD-SHELL", "NONE")
+_CONDITIONS = {
+    "started": "service_started",
+    "healthy": "service_healthy",
+    "completed": "service_completed_successfully",
+}
+_FLAGS = ("privileged", "read_only", "init", "stdin_open", "tty")
+_PLAIN = ("container_name", "hostname", "platform", "pull_policy")
 
 
 def dropped_dependencies(spec: Spec) -> list[tuple[str, str]]:
@@ -47,17 +82,44 @@ def dropped_dependencies(spec: Spec) -> list[tuple[str, str]]:
     return [
         (name, dep)
         for name in enabled(spec)
-        for dep in spec.services[name].depends_on
+        for _, dep, _ in spec.services[name].dependencies()
         if dep in spec.services and not spec.services[dep].enabled
     ]
 
 
+def merged(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `patch` merged in: mappings key by key, other values replace, null removes."""
+    result = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def _pairs(mapping: dict[str, str | None]) -> dict[str, str | None] | list[str]:
+    """A mapping compose also takes as a `KEY=VALUE` list: the list when a key names a
+    variable, since compose interpolates values and never keys."""
+    if not any(references(key) for key in mapping):
+        return dict(mapping)
+    return [key if value is None else f"{key}={value}" for key, value in mapping.items()]
+
+
+def _has_healthcheck(service: Service) -> bool:
+    return service.healthcheck is not None and not service.healthcheck.disable
+
+
 def _healthcheck(check: Healthcheck) -> dict[str, Any]:
+    if check.test is None:
+        return {"disable": True}
     test = ["CMD-SHELL", check.test] if isinstance(check.test, str) else list(check.test)
     if test and test[0] not in _TEST_KINDS:
         test.insert(0, "CMD")
     data: dict[str, Any] = {"test": test}
-    for key in ("interval", "timeout", "start_period"):
+    for key in ("interval", "timeout", "start_period", "start_interval"):
         value = getattr(check, key)
         if value is not None:
             data[key] = value.render()
@@ -66,12 +128,16 @@ def _healthcheck(check: Healthcheck) -> dict[str, Any]:
     return data
 
 
-def _build(build: str | Build, spec_dir: str) -> dict[str, str]:
+def _build(build: str | Build, spec_dir: str) -> dict[str, Any]:
     if isinstance(build, str):
         return {"context": _rebase(build, spec_dir)}
-    data = {"context": _rebase(build.context, spec_dir)}
+    data: dict[str, Any] = {"context": _rebase(build.context, spec_dir)}
     if build.dockerfile is not None:
         data["dockerfile"] = build.dockerfile
+    if build.target is not None:
+        data["target"] = build.target
+    if build.args:
+        data["args"] = _pairs(build.args)
     return data
 
 
@@ -101,15 +167,78 @@ def _environment(spec: Spec, name: str, service: Service) -> tuple[dict[str, Any
     return env, mounts
 
 
-def _depends_on(spec: Spec, service: Service) -> dict[str, dict[str, str]]:
-    deps: dict[str, dict[str, str]] = {}
-    for dep in service.depends_on:
-        target = spec.services.get(dep)
+def _secrets(service: Service, mounts: list[str]) -> list[Any]:
+    """The secrets mounted as files: by name alone, or in the long form with its options."""
+    found: list[Any] = list(mounts)
+    for mount in service.secrets:
+        options = {
+            key: getattr(mount, key)
+            for key in ("target", "uid", "gid", "mode")
+            if getattr(mount, key) is not None
+        }
+        if not options:
+            if mount.secret not in found:
+                found.append(mount.secret)
+        else:
+            found.append({"source": mount.secret, **options})
+    return found
+
+
+def _depends_on(spec: Spec, service: Service) -> dict[str, dict[str, Any]]:
+    deps: dict[str, dict[str, Any]] = {}
+    for _, name, dependency in service.dependencies():
+        target = spec.services.get(name)
         if target is None or not target.enabled:
             continue
-        healthy = target.healthcheck is not None
-        deps[dep] = {"condition": "service_healthy" if healthy else "service_started"}
+        condition = dependency.condition
+        if condition == "healthy" and not _has_healthcheck(target):
+            condition = "started"  # SS404 refuses it; compose could never start the service
+        entry: dict[str, Any] = {"condition": _CONDITIONS[condition]}
+        if dependency.restart:
+            entry["restart"] = True
+        if not dependency.required:
+            entry["required"] = False
+        deps[name] = entry
     return deps
+
+
+def _service_network(network: ServiceNetwork | None) -> dict[str, Any] | None:
+    if network is None:
+        return None
+    data: dict[str, Any] = {}
+    if network.aliases:
+        data["aliases"] = list(network.aliases)
+    for key in ("ipv4_address", "ipv6_address"):
+        if getattr(network, key) is not None:
+            data[key] = getattr(network, key)
+    return data
+
+
+def _networks(service: Service) -> list[str] | dict[str, Any]:
+    if isinstance(service.networks, list):
+        return list(service.networks)
+    return {name: _service_network(network) for name, network in service.networks.items()}
+
+
+def _limits(service: Service, data: dict[str, Any]) -> None:
+    if service.memory is not None:
+        # mem_limit, not deploy.resources: 1.29 applies it without --compatibility.
+        data["mem_limit"] = service.memory.render()
+    if service.shm_size is not None:
+        data["shm_size"] = service.shm_size.render()
+    if service.pids_limit is not None:
+        data["pids_limit"] = service.pids_limit
+    if service.ulimits:
+        data["ulimits"] = {
+            name: limit if isinstance(limit, int) else {"soft": limit.soft, "hard": limit.hard}
+            for name, limit in service.ulimits.items()
+        }
+
+
+def _lists(service: Service, data: dict[str, Any], keys: tuple[str, ...]) -> None:
+    for key in keys:
+        if value := getattr(service, key):
+            data[key] = list(value)
 
 
 def _service(spec: Spec, name: str, service: Service, spec_dir: str) -> dict[str, Any]:
@@ -118,29 +247,78 @@ def _service(spec: Spec, name: str, service: Service, spec_dir: str) -> dict[str
         data["image"] = service.image
     if service.build is not None:
         data["build"] = _build(service.build, spec_dir)
+    for key in _PLAIN:
+        if getattr(service, key) is not None:
+            data[key] = getattr(service, key)
+    _lists(service, data, ("profiles",))
+    if service.entrypoint is not None:
+        data["entrypoint"] = service.entrypoint
     if service.command is not None:
         data["command"] = service.command
+    for key in ("working_dir", "user"):
+        if getattr(service, key) is not None:
+            data[key] = getattr(service, key)
     if service.ports:
         data["ports"] = [Quoted(port.render()) for port in service.ports]
+    _lists(service, data, ("expose",))
+    env_files = [_rebase(path, spec_dir) for path in service.env_file]
     if spec.runtime and spec.runtime.service == name:
         # The runtime settings of the generated .env reach the service as variables.
-        data["env_file"] = [ENV_FILE]
+        env_files.append(ENV_FILE)
+    if env_files:
+        data["env_file"] = list(dict.fromkeys(env_files))
     env, mounts = _environment(spec, name, service)
     if env:
         data["environment"] = env
     if service.volumes:
         data["volumes"] = [_mount(mount, spec_dir) for mount in service.volumes]
-    if mounts:
-        data["secrets"] = mounts
+    _lists(service, data, ("tmpfs",))
+    if secrets := _secrets(service, mounts):
+        data["secrets"] = secrets
     if service.healthcheck is not None:
         data["healthcheck"] = _healthcheck(service.healthcheck)
     if deps := _depends_on(spec, service):
         data["depends_on"] = deps
-    if service.memory is not None:
-        # mem_limit, not deploy.resources: 1.29 applies it without --compatibility.
-        data["mem_limit"] = service.memory.render()
-    data["restart"] = service.restart
+    _lists(service, data, ("links",))
+    if service.network_mode is not None:
+        data["network_mode"] = service.network_mode
+    _lists(service, data, ("extra_hosts",))
+    _limits(service, data)
+    _lists(service, data, ("cap_add", "cap_drop", "security_opt", "devices"))
+    for key in _FLAGS:
+        if getattr(service, key):
+            data[key] = True
+    if service.labels:
+        data["labels"] = _pairs(dict(service.labels))
+    if service.logging is not None:
+        logging: dict[str, Any] = {}
+        if service.logging.driver is not None:
+            logging["driver"] = service.logging.driver
+        if service.logging.options:
+            logging["options"] = dict(service.logging.options)
+        data["logging"] = logging
+    if service.stop_signal is not None:
+        data["stop_signal"] = service.stop_signal
+    if service.stop_grace_period is not None:
+        data["stop_grace_period"] = service.stop_grace_period.render()
+    if service.restart != "no":  # compose's default: written only when it is another
+        data["restart"] = service.restart
+    if service.networks:
+        data["networks"] = _networks(service)
     return data
+
+
+def _prometheus_networks(spec: Spec) -> list[str]:
+    """The networks Prometheus joins: each of a service it scrapes, and Grafana's default."""
+    if not spec.networks:
+        return []
+    found = [DEFAULT_NETWORK]
+    for name in enabled(spec):
+        service = spec.services[name]
+        if service.metrics is not None and service.network_mode is None:
+            found.extend(service.network_names() or [DEFAULT_NETWORK])
+    found = list(dict.fromkeys(found))
+    return found if found != [DEFAULT_NETWORK] else []
 
 
 def _services(spec: Spec, spec_dir: str) -> dict[str, dict[str, Any]]:
@@ -149,6 +327,8 @@ def _services(spec: Spec, spec_dir: str) -> dict[str, dict[str, Any]]:
     extra: dict[str, dict[str, Any]] = {}
     if monitoring and monitoring.prometheus:
         extra[PROMETHEUS] = prometheus_service(spec, monitoring.prometheus)
+        if networks := _prometheus_networks(spec):
+            extra[PROMETHEUS]["networks"] = networks
     if monitoring and monitoring.grafana:
         extra[GRAFANA] = grafana_service(spec, monitoring.grafana)
     for name, service in extra.items():
@@ -156,56 +336,122 @@ def _services(spec: Spec, spec_dir: str) -> dict[str, dict[str, Any]]:
             raise ComposeError(
                 f"service {name!r} clashes with the {name} of `monitoring`; rename the service"
             )
+        networks = service.pop("networks", None)
         services[name] = service | {"restart": "unless-stopped"}
+        if networks:
+            services[name]["networks"] = networks
     if spec.network is not None:
-        for service in services.values():
-            service["networks"] = [spec.network.name]
+        for name, service in services.items():
+            own = spec.services.get(name)
+            if own is None or (own.network_mode is None and not own.networks):
+                service["networks"] = [spec.network.name]
+    for name in enabled(spec):
+        if spec.services[name].x_compose:
+            services[name] = merged(services[name], spec.services[name].x_compose)
     return services
 
 
-def _volumes(spec: Spec, services: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+def _volume_names(spec: Spec) -> list[str]:
     names = list(spec.volumes)
-    for service in services.values():
-        for mount in service.get("volumes", []):
-            source = mount.split(":", 1)[0]
-            if not source.startswith((".", "/")) and source not in names:
-                names.append(source)
-    volumes: dict[str, dict[str, str]] = {}
-    for name in names:
-        volume = spec.volumes.get(name)
-        volumes[name] = {"driver": volume.driver} if volume and volume.driver else {}
-    return volumes
+    for name in enabled(spec):
+        for mount in spec.services[name].volumes:
+            if mount.is_named:
+                names.append(mount.source)
+    monitoring = spec.monitoring
+    for part in (monitoring.prometheus, monitoring.grafana) if monitoring else ():
+        if part is not None and part.volume:
+            names.append(part.volume)
+    return list(dict.fromkeys(names))
+
+
+def _volume(volume: Volume | None) -> dict[str, Any]:
+    if volume is None:
+        return {}
+    data: dict[str, Any] = {}
+    if volume.driver:
+        data["driver"] = volume.driver
+    if volume.driver_opts:
+        data["driver_opts"] = dict(volume.driver_opts)
+    if volume.external:
+        data["external"] = True
+    if volume.name is not None:
+        data["name"] = volume.name
+    if volume.labels:
+        data["labels"] = _pairs(dict(volume.labels))
+    return data
+
+
+def _network(network: NetworkDef | None) -> dict[str, Any]:
+    if network is None:
+        return {}
+    data: dict[str, Any] = {}
+    for key in ("name", "driver"):
+        if getattr(network, key) is not None:
+            data[key] = getattr(network, key)
+    if network.driver_opts:
+        data["driver_opts"] = dict(network.driver_opts)
+    for key in ("internal", "external", "attachable", "enable_ipv6"):
+        if getattr(network, key):
+            data[key] = True
+    if network.ipam is not None:
+        ipam: dict[str, Any] = {}
+        if network.ipam.driver is not None:
+            ipam["driver"] = network.ipam.driver
+        if network.ipam.config:
+            ipam["config"] = [
+                pool.model_dump(exclude_defaults=True) for pool in network.ipam.config
+            ]
+        if network.ipam.options:
+            ipam["options"] = dict(network.ipam.options)
+        data["ipam"] = ipam
+    if network.labels:
+        data["labels"] = _pairs(dict(network.labels))
+    return data
 
 
 def compose_data(spec: Spec, spec_dir: str = ".") -> dict[str, Any]:
-    """The compose file as data, before `$` escaping (`compose_yaml.dump` does that).
+    """The compose file as data, before `$` escaping (`compose.yaml.dump` does that).
 
     `spec_dir` is the spec's folder seen from the output folder: build contexts, bind
-    mounts and secret files written relative to the spec are rebased onto it.
+    mounts, env files and secret files written relative to the spec are rebased onto it.
     """
     services = _services(spec, spec_dir)
     data: dict[str, Any] = {"services": services}
     if spec.network is not None:
         data["networks"] = {spec.network.name: {"driver": spec.network.driver}}
-    if volumes := _volumes(spec, services):
-        data["volumes"] = volumes
+    elif spec.networks:
+        data["networks"] = {name: _network(network) for name, network in spec.networks.items()}
+    if names := _volume_names(spec):
+        data["volumes"] = {name: _volume(spec.volumes.get(name)) for name in names}
     if secrets := file_secrets(spec):
         data["secrets"] = {
-            name: {"file": _rebase(source["file"], spec_dir)} for name, source in secrets.items()
+            name: {"file": _rebase(source["file"], spec_dir)} if "file" in source else source
+            for name, source in secrets.items()
         }
-    return data
+    return merged(data, spec.x_compose) if spec.x_compose else data
 
 
 def _rebase(path: str, spec_dir: str) -> str:
-    """A spec-relative path as seen from the folder the compose file is written to."""
-    if posixpath.isabs(path) or spec_dir == ".":
+    """A spec-relative path as seen from the folder the compose file is written to.
+
+    A path that starts with a variable (`${DATA_DIR}/x`) is the variable's to say, and
+    is written as it is.
+    """
+    starts_with_variable = (match := REFERENCE.match(path)) is not None and match.group(1)
+    if posixpath.isabs(path) or spec_dir == "." or starts_with_variable:
         return path
     joined = posixpath.normpath(posixpath.join(spec_dir, path))
     return joined if joined.startswith("../") else f"./{joined}"
 
 
 def _mount(mount: VolumeMount, spec_dir: str) -> str:
-    if mount.is_named:
+    if mount.is_named and references(mount.source):
+        raise ComposeError(
+            f"volume {mount.source!r} is named through a variable, but compose does not "
+            "interpolate the keys of `volumes:`; give the volume a fixed name (and "
+            "`volumes.<name>.name` the variable)"
+        )
+    if mount.is_named or mount.is_anonymous:
         return mount.render()
     return replace(mount, source=_rebase(mount.source, spec_dir)).render()
 
@@ -213,6 +459,6 @@ def _mount(mount: VolumeMount, spec_dir: str) -> str:
 def render(build: BuildInput) -> dict[str, bytes]:
     """docker-compose.yml for one environment."""
     build = with_printable_source(build)
-    body = dump(compose_data(build.spec, build.spec_dir))
+    body = dump(compose_data(build.spec, build.spec_dir), build.spec.variables)
     note = "# project name: COMPOSE_PROJECT_NAME in .env (docker-compose 1.29 rejects `name:`)\n"
     return {FILENAME: (header(build) + note + body).encode("utf-8")}

@@ -8,6 +8,10 @@ variable into a file, so the representation depends on where the secret comes fr
   variable becomes its `_FILE` variant (`POSTGRES_PASSWORD_FILE`, `GF_..__FILE`).
 - `{env: VAR}`: the variable is set by interpolation, `${VAR:?VAR is required}`, so
   compose refuses to start when VAR is unset or empty and the file holds only the name.
+
+A secret a service mounts as a file (its `secrets:` list) is a top-level compose secret:
+`{file: path}`, or `{environment: VAR}` for an env-sourced one (compose-spec; a file that
+uses it is for compose v2 only).
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from stagespec.errors import StagespecError
 from stagespec.model.spec import SecretRef, SecretSource, Spec
+from stagespec.targets.compose.yaml import ComposeError as ComposeError
 from stagespec.targets.compose.yaml import required
 
 SECRETS_DIR = "/run/secrets"
@@ -40,10 +44,6 @@ _FILE_VARIANTS: dict[str, tuple[tuple[str, ...], str]] = {
     "grafana/grafana-oss": (("GF_*",), "__FILE"),
     "grafana/grafana-enterprise": (("GF_*",), "__FILE"),
 }
-
-
-class ComposeError(StagespecError):
-    """The spec cannot be written as a compose file."""
 
 
 def image_repository(image: str) -> str:
@@ -110,13 +110,23 @@ def metrics_keys(spec: Spec) -> list[SecretRef]:
     return refs
 
 
+def _mounted(spec: Spec) -> Iterator[SecretRef]:
+    """The secrets services mount as files under `secrets:`."""
+    for name in enabled(spec):
+        for mount in spec.services[name].secrets:
+            yield SecretRef.model_construct(secret=mount.secret)
+
+
 def _used_refs(spec: Spec) -> Iterator[SecretRef]:
     for name in enabled(spec):
-        for value in spec.services[name].environment.values():
+        service = spec.services[name]
+        for value in service.environment.values():
             if isinstance(value, SecretRef):
                 yield value
         if spec.runtime and spec.runtime.service == name and spec.runtime.security.api_key:
             yield spec.runtime.security.api_key
+        for mount in service.secrets:
+            yield SecretRef.model_construct(secret=mount.secret)
     if spec.monitoring and spec.monitoring.grafana:
         yield spec.monitoring.grafana.admin_password
     yield from metrics_keys(spec)
@@ -133,10 +143,15 @@ def required_variables(spec: Spec) -> list[tuple[str, str]]:
 
 
 def file_secrets(spec: Spec) -> dict[str, dict[str, str]]:
-    """Top-level compose `secrets:`: the file-sourced secrets some service mounts."""
+    """Top-level compose `secrets:`: the file-sourced secrets some service mounts, and the
+    env-sourced ones a service mounts as a file (`secrets:` of the service), which compose
+    v2 reads from the variable (`environment: VAR`; docker-compose 1.29 has no such key)."""
+    mounted = {ref.secret for ref in _mounted(spec)}
     declared: dict[str, dict[str, str]] = {}
     for ref in _used_refs(spec):
         source = source_of(spec, ref)
         if source.file is not None:
             declared.setdefault(ref.secret, {"file": source.file})
+        elif source.env is not None and ref.secret in mounted:
+            declared.setdefault(ref.secret, {"environment": source.env})
     return declared

@@ -5,7 +5,9 @@
 variables are only named in comments there: an empty `VAR=` would set VAR to "" and
 make compose's `${VAR:?}` fail, and any other value would be a secret in a file.
 `.env.example` lists the same keys plus each secret variable with an empty placeholder,
-for whoever sets up a host. Values are quoted by `stagespec.plan.envquote`.
+for whoever sets up a host, and each deploy-time variable (`variables:`, in name order)
+with its description, whether it is required, and its default as the value (empty when
+it has none). Values are quoted by `stagespec.plan.envquote`.
 
 May import plan, model, the other targets and the bottom modules; never rules, engine or
 cli.
@@ -137,13 +139,42 @@ def _env(build: BuildInput) -> str:
     return header(build) + _settings(build.spec) + secrets
 
 
+def _comment(text: str) -> str:
+    """Free text as comment lines: each line of it after `# `, unprintable characters blanked."""
+    lines = text.splitlines() or [""]
+    return "".join(
+        "# " + "".join(c if c.isprintable() else " " for c in part).rstrip() + "\n"
+        for part in lines
+    )
+
+
+def _variables(spec: Spec) -> str:
+    """The deploy-time variables, for `.env.example`: what each is and its default."""
+    text = ""
+    for name in sorted(spec.variables):
+        variable = spec.variables[name]
+        if variable is not None and variable.description:
+            text += _comment(variable.description)
+        default = variable.default if variable is not None else None
+        if variable is not None and variable.needs_value:
+            text += "# required: set it on the host\n"
+        elif default is not None:
+            text += "# optional; this is its default\n"
+        else:
+            text += "# optional; empty when unset\n"
+        text += line(name, default or "")
+    if text:
+        text = "\n# --- variables: read by compose when it starts the stack ---\n" + text
+    return text
+
+
 def _example(build: BuildInput) -> str:
     secrets = "".join(
         f"# secret {secret}\n{var}=\n" for var, secret in required_variables(build.spec)
     )
     if secrets:
         secrets = "\n# --- secrets: fill in on the host, never commit ---\n" + secrets
-    return header(build) + _settings(build.spec) + secrets
+    return header(build) + _settings(build.spec) + _variables(build.spec) + secrets
 
 
 def render(build: BuildInput) -> dict[str, bytes]:

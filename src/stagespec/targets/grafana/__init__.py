@@ -34,8 +34,6 @@ DASHBOARDS_DIR = "/var/lib/grafana/dashboards"
 _REDIS_PORT = 6379
 
 
-
-
 def render(build: BuildInput) -> dict[str, bytes]:
     """Datasources, and the dashboard with its provider when Prometheus is there to query."""
     build = with_printable_source(build)

@@ -6,7 +6,10 @@ The files, all in one folder:
 - `<component>.yaml`: the Service and the Deployment or StatefulSet of each enabled
   service, in spec order, then of Prometheus and Grafana (`workload`,
   `monitoring`);
-- `networkpolicy-<component>.yaml`: what may reach each component (`network`);
+- `networkpolicy-<component>.yaml`: what may reach each component, and with `networks:`
+  `networkpolicy-network-<network>.yaml`: traffic between a network's members (`network`);
+- `x-kubernetes.yaml`: the spec's own objects (top-level `x-kubernetes`), after each
+  service's `x-kubernetes` patches are merged into its objects (`patch`);
 - `kustomization.yaml`: every file above, in that order, and one `images:` entry per
   service built from source;
 - `README.md`: the Secrets to create, the images to set, and what the spec says that
@@ -52,8 +55,9 @@ from stagespec.targets.k8s.names import (
     service_ports,
     unique_names,
 )
-from stagespec.targets.k8s.network import network_policies
+from stagespec.targets.k8s.network import member_policies, membership_labels, network_policies
 from stagespec.targets.k8s.notes import unsupported
+from stagespec.targets.k8s.patch import EXTRA_FILE, apply_patches, extra_objects
 from stagespec.targets.k8s.readme import readme
 from stagespec.targets.k8s.workload import (
     PLACEHOLDER_TAG,
@@ -87,8 +91,12 @@ def render(build: BuildInput) -> dict[str, bytes]:
             _put(documents, f"configmap-{config.name}.yaml", [document])
     for workload in workloads:
         _put(documents, f"{workload.component}.yaml", objects(project, workload))
-    for policy in network_policies(project, spec, names, workloads):
+    policies = network_policies(project, spec, names, workloads)
+    for policy in policies + member_policies(project, spec, names):
         _put(documents, f"networkpolicy-{policy['metadata']['name']}.yaml", [policy])
+    apply_patches(spec, names, documents)
+    if spec.x_kubernetes:
+        _put(documents, EXTRA_FILE, extra_objects(spec))
     images = _images(spec, names)
     files = {path: _yaml(build, docs) for path, docs in documents.items()}
     files[KUSTOMIZATION] = _yaml(build, [kustomization(list(documents), images)])
@@ -140,6 +148,9 @@ def _workloads(
         ports = service_ports(spec.services[name])
         setting_name = settings[0].name if settings else None
         workload = service_workload(spec, name, component, ports, setting_name)
+        if spec.networks:
+            networks = membership_labels(spec, name)
+            workload = replace(workload, labels={**workload.labels, **networks})
         if settings:
             digest = checksum(config.data for config in settings)
             workload = replace(workload, annotations={CHECKSUM_ANNOTATION: digest})
@@ -153,11 +164,12 @@ def _workloads(
 
 
 def _images(spec: Spec, names: dict[str, str]) -> dict[str, str]:
-    """Placeholder image name -> spec service, for each service built from source."""
+    """Placeholder image name -> spec service, for each service built from source that
+    names no image (one that does runs the image it names: the tag of the build)."""
     return {
         build_image(spec.project, component): name
         for name, component in names.items()
-        if spec.services[name].build is not None
+        if spec.services[name].build is not None and spec.services[name].image is None
     }
 
 

@@ -140,9 +140,27 @@ class ContainerPort:
         }
 
 
+MAX_RANGE = 100
+"""The most ports one `expose` range becomes: a Service lists its ports one by one."""
+
+
+def exposed(entry: str) -> list[ContainerPort]:
+    """The ports of an `expose` entry (`3000`, `3000/udp`, `8000-8010`); none for a range
+    of more than `MAX_RANGE` ports or out of 1-65535 (see notes)."""
+    ports, _, protocol = entry.partition("/")
+    first, _, last = ports.partition("-")
+    low, high = int(first), int(last or first)
+    if not 1 <= low <= high <= 65535 or high - low >= MAX_RANGE:
+        return []
+    return [ContainerPort(n, (protocol or "tcp").upper()) for n in range(low, high + 1)]
+
+
 def declared_ports(service: Service) -> list[ContainerPort]:
-    """The container side of `ports`, then the metrics port, each once, in spec order."""
+    """The container side of `ports`, then `expose`, then the metrics port, each once, in
+    spec order."""
     found = [ContainerPort(p.container, p.protocol.upper()) for p in service.ports]
+    for entry in service.expose:
+        found += exposed(entry)
     if service.metrics is not None:
         found.append(ContainerPort(service.metrics.port))
     return list(dict.fromkeys(found))

@@ -14,6 +14,15 @@ and allows ingress only:
 4. from the Grafana pods, on Prometheus's port (its datasource) and on the ports of the
    service its Redis datasource queries.
 
+With `networks:` (several networks, each service joining some; none joined: `default`),
+each network gets a policy of its own that admits traffic between its members on every
+port, as compose's network does; rule 2 is then left out, as a dependent that shares no
+network with a service cannot reach it in compose either. Each member's pods carry the
+label `network.stagespec/<network>`. An `internal` network's policy limits its members'
+egress to the other members and the cluster's DNS; when there is one, every other
+network's policy allows all egress, so a pod that is also on one of those still reaches
+the world (policies add up). The single `network:` of the old form changes nothing here.
+
 A port already open to a wider peer (anywhere, then the project) is not repeated for a
 narrower one. A component with
 no rule gets a policy without `ingress`: all ingress to it is denied. Egress is not
@@ -24,6 +33,7 @@ allowed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,7 +42,11 @@ from stagespec.targets.compose.monitoring import GRAFANA, GRAFANA_PORT, PROMETHE
 from stagespec.targets.grafana import REDIS_PLUGIN, redis_service
 from stagespec.targets.k8s.names import (
     INSTANCE_LABEL,
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    PART_OF_LABEL,
     ContainerPort,
+    K8sError,
     labels,
     metadata,
     selector,
@@ -74,7 +88,7 @@ def _allow(reach: Reach, component: str, peer: Peer, ports: list[ContainerPort])
 def _reach(spec: Spec, names: Mapping[str, str], ports: Mapping[str, list[ContainerPort]]) -> Reach:
     """Who may reach each component, on which ports, before duplicates are removed."""
     reach = _published(spec, names)
-    for name in names:
+    for name in names if not spec.networks else ():  # networks decide who reaches whom
         for dep in spec.services[name].depends_on:
             if dep in names:
                 _allow(reach, names[dep], PROJECT, ports[names[dep]])
@@ -145,3 +159,76 @@ def network_policies(
             }
         )
     return policies
+
+
+DEFAULT_NETWORK = "default"
+"""The network compose puts a service on that lists none."""
+NETWORK_LABEL_PREFIX = "network.stagespec/"
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_DNS = {"k8s-app": "kube-dns"}
+
+
+def memberships(spec: Spec, name: str) -> list[str]:
+    """The networks of `networks:` service `name` joins; none without that form."""
+    service = spec.services[name]
+    if not spec.networks or service.network_mode is not None:
+        return []
+    return service.network_names() or [DEFAULT_NETWORK]
+
+
+def network_label(network: str) -> str:
+    """The pod label that marks a member of `network`."""
+    if not _LABEL_NAME.match(network):
+        raise K8sError(
+            f"network {network!r} cannot be a Kubernetes label name (at most 63 characters, "
+            "starting and ending with a letter or digit); rename it"
+        )
+    return NETWORK_LABEL_PREFIX + network
+
+
+def membership_labels(spec: Spec, name: str) -> dict[str, str]:
+    """The labels of service `name`'s pods that mark its networks."""
+    return {network_label(network): "true" for network in memberships(spec, name)}
+
+
+def member_policies(project: str, spec: Spec, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One NetworkPolicy per network with members, in the order networks are first joined."""
+    members: dict[str, list[str]] = {}
+    for name in names:
+        for network in memberships(spec, name):
+            members.setdefault(network, []).append(name)
+    internal = {n for n in members if (d := spec.networks.get(n)) is not None and d.internal}
+    object_labels = {INSTANCE_LABEL: project, PART_OF_LABEL: project, MANAGED_BY_LABEL: MANAGED_BY}
+    found = []
+    for network in members:
+        own = {
+            "podSelector": {
+                "matchLabels": {INSTANCE_LABEL: project, network_label(network): "true"}
+            }
+        }
+        policy: dict[str, Any] = {"podSelector": own["podSelector"], "policyTypes": ["Ingress"]}
+        policy["ingress"] = [{"from": [own]}]
+        if internal:
+            policy["policyTypes"].append("Egress")
+            policy["egress"] = _egress(own) if network in internal else [{}]
+        found.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": metadata(policy_name(network), object_labels),
+                "spec": policy,
+            }
+        )
+    return found
+
+
+def policy_name(network: str) -> str:
+    """The NetworkPolicy of a network: `network-<name>`, lower case, other signs as `-`."""
+    name = re.sub(r"[^a-z0-9]+", "-", network.lower()).strip("-")
+    return "network-" + name[:54].rstrip("-")
+
+
+def _egress(own: dict[str, Any]) -> list[dict[str, Any]]:
+    dns = {"namespaceSelector": {}, "podSelector": {"matchLabels": dict(_DNS)}}
+    ports = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+    return [{"to": [own]}, {"to": [dns], "ports": ports}]

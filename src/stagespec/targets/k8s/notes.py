@@ -7,7 +7,19 @@ from collections.abc import Iterator
 from stagespec.model.spec import Build, Service, Spec
 from stagespec.model.values import PortMapping
 from stagespec.targets.compose.monitoring import GRAFANA, GRAFANA_PORT
-from stagespec.targets.k8s.names import inferred_port, object_name, service_ports
+from stagespec.targets.k8s import container
+from stagespec.targets.k8s.names import (
+    COMPONENT_LABEL,
+    INSTANCE_LABEL,
+    MANAGED_BY_LABEL,
+    MAX_RANGE,
+    NAME_LABEL,
+    PART_OF_LABEL,
+    exposed,
+    inferred_port,
+    object_name,
+    service_ports,
+)
 from stagespec.targets.k8s.workload import PLACEHOLDER_TAG, build_image
 
 
@@ -22,6 +34,7 @@ def unsupported(spec: Spec) -> list[str]:
     grafana = spec.monitoring.grafana if spec.monitoring else None
     if grafana is not None:
         notes.append(_host_port(GRAFANA, PortMapping(GRAFANA_PORT, grafana.port)))
+    notes += list(_network_notes(spec))
     if spec.network is not None:
         notes.append(
             f"network {spec.network.name!r}: Kubernetes has one flat pod network; the "
@@ -53,17 +66,17 @@ def _service_notes(spec: Spec, name: str, service: Service, dependents: list[str
             f"addresses that use {name!r} as a host name must use {component!r}"
         )
     notes += _start_order(spec, name, service)
-    if service.restart in ("no", "on-failure"):
+    if service.restart == "no" or service.restart.startswith("on-failure"):
         notes.append(
             f"{name}: `restart: {service.restart}` has no equivalent; a Deployment or "
             "StatefulSet always restarts its pods (run it as a Job if it should stop)"
         )
     notes += [_host_port(component, port) for port in service.ports if port.host is not None]
     notes += _port_notes(name, service, dependents)
-    notes += _build_note(spec.project, name, component, service.build)
+    notes += _build_note(spec.project, name, component, service.build, service.image)
     notes += list(_probe_notes(name, service))
     for mount in service.volumes:
-        if not mount.is_named:
+        if not mount.is_named and not mount.is_anonymous:
             notes.append(
                 f"{name}: the bind mount {mount.source!r} at {mount.target} has no equivalent "
                 "in a cluster and is left out (use a ConfigMap or a volume in an overlay)"
@@ -74,7 +87,43 @@ def _service_notes(spec: Spec, name: str, service: Service, dependents: list[str
                 f"{name}: variable {var} is null, which compose takes from the host's "
                 "environment; it is left out"
             )
+    notes += _more_service_notes(name, service)
+    notes += container.notes(name, service, TAKEN_LABELS)
     return notes
+
+
+TAKEN_LABELS = {NAME_LABEL, INSTANCE_LABEL, COMPONENT_LABEL, PART_OF_LABEL, MANAGED_BY_LABEL}
+
+
+def _more_service_notes(name: str, service: Service) -> Iterator[str]:
+    for _, dependency, wait in service.dependencies():
+        if wait.condition == "completed":
+            yield (
+                f"{name} waits for {dependency} to complete; a Deployment or StatefulSet "
+                f"runs {dependency} for good: run it as a Job, and wait for it in an init "
+                "container"
+            )
+    if service.healthcheck is not None and service.healthcheck.start_interval is not None:
+        yield (
+            f"{name}: healthcheck start_interval has no equivalent; probes keep one period "
+            "(a startupProbe could check more often while the container starts)"
+        )
+    for entry in service.expose:
+        if not exposed(entry):
+            yield (
+                f"{name}: expose {entry!r} is more than {MAX_RANGE} ports, which a Service "
+                "lists one by one; it is left out"
+            )
+    if isinstance(service.networks, dict):
+        for network, joined in service.networks.items():
+            if joined is not None and (
+                joined.aliases or joined.ipv4_address or joined.ipv6_address
+            ):
+                yield (
+                    f"{name}: on network {network!r}, aliases and fixed addresses have no "
+                    "equivalent: pods get addresses of the cluster's choosing, and are reached "
+                    "by their Service name"
+                )
 
 
 def _start_order(spec: Spec, name: str, service: Service) -> list[str]:
@@ -122,10 +171,17 @@ def _port_notes(name: str, service: Service, dependents: list[str]) -> list[str]
     ]
 
 
-def _build_note(project: str, name: str, component: str, build: str | Build | None) -> list[str]:
+def _build_note(
+    project: str, name: str, component: str, build: str | Build | None, tag: str | None
+) -> list[str]:
     if build is None:
         return []
     context = build if isinstance(build, str) else build.context
+    if tag is not None:
+        return [
+            f"{name} is built from {context!r}, and Kubernetes cannot build images: build it "
+            f"and push it as {tag!r}, the image the manifests run"
+        ]
     image = build_image(project, component)
     return [
         f"{name} is built from {context!r}, and Kubernetes cannot build images: build and "
@@ -169,7 +225,50 @@ def _volume_notes(spec: Spec) -> list[str]:
                 f"volume {volume!r} uses driver {definition.driver!r}: claims use the "
                 "cluster's default StorageClass; set `storageClassName` in an overlay"
             )
+        if definition is not None and volume in users and definition.external:
+            notes.append(
+                f"volume {volume!r} is external: each StatefulSet gets a claim of its own; "
+                "bind an existing PersistentVolume to it in an overlay (`volumeName`)"
+            )
+        if (
+            definition is not None
+            and volume in users
+            and (definition.driver_opts or definition.name)
+        ):
+            notes.append(
+                f"volume {volume!r}: its `driver_opts` and `name` have no equivalent in a claim"
+            )
     return notes
+
+
+_NETWORK_KEYS = ("name", "driver", "driver_opts", "attachable", "enable_ipv6", "ipam", "labels")
+
+
+def _network_notes(spec: Spec) -> Iterator[str]:
+    if not spec.networks:
+        return
+    yield (
+        f"networks ({', '.join(spec.networks)}): Kubernetes has one flat pod network; a "
+        "NetworkPolicy per network (networkpolicy-network-*.yaml) admits traffic between "
+        "its members only"
+    )
+    for network, definition in spec.networks.items():
+        if definition is None:
+            continue
+        if definition.external:
+            yield (
+                f"network {network!r} is external: what else is on it is not in the cluster; "
+                "its policy admits this stack's members only"
+            )
+        if definition.internal:
+            yield (
+                f"network {network!r} is internal: its members' egress is limited to its "
+                "members and the cluster's DNS, unless they are on another network too"
+            )
+        unmapped = [key for key in _NETWORK_KEYS if getattr(definition, key)]
+        if unmapped:
+            keys = ", ".join(f"`{key}`" for key in unmapped)
+            yield f"network {network!r}: no equivalent of {keys}; left out"
 
 
 def _monitoring_volumes(spec: Spec) -> list[tuple[str, str]]:

@@ -1,8 +1,8 @@
 """README.md of the Kubernetes target: the Secrets to create, the images to set, the limits.
 
-The Secrets are read off the generated objects (every `secretKeyRef` and projected
-Secret), so the list is exactly what the manifests need. Commands show where each value
-comes from (the spec's variable or file), never a value.
+The Secrets are read off the generated objects (every `secretKeyRef`, projected Secret
+and Secret volume), so the list is exactly what the manifests need. Commands show where
+each value comes from (the spec's variable or file), never a value.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ def _secret_names(value: Any) -> Iterator[str]:
         for key, item in value.items():
             if key in ("secretKeyRef", "secret") and isinstance(item, dict) and "name" in item:
                 yield str(item["name"])
+            elif key == "secret" and isinstance(item, dict) and "secretName" in item:
+                yield str(item["secretName"])  # a Secret volume
             else:
                 yield from _secret_names(item)
     elif isinstance(value, list):

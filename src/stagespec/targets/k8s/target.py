@@ -25,3 +25,7 @@ def notes(specs: Mapping[str | None, Spec]) -> list[str]:
     for name, env_notes in per_env.items():
         found += [f"in environment {name!r}: {n}" for n in env_notes if n not in common]
     return found
+
+
+SUBSTITUTES_VARIABLES = True
+"""Kubernetes has no interpolation of its own: each `${NAME}` is replaced at build time."""

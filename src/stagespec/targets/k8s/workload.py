@@ -8,7 +8,9 @@
   the other addresses written for compose keep working; a StatefulSet without ports gets
   a headless Service, which it needs as its governing Service.
 - `command` becomes the container's `args`: compose's command replaces the image's CMD
-  and keeps its ENTRYPOINT, as `args` does.
+  and keeps its ENTRYPOINT, as `args` does (`entrypoint` is `command`; see `container`
+  for every other key of a service). Every `$` of a command or env value is written `$$`:
+  the kubelet expands `$(NAME)` there, and `$$` is its literal `$`.
 - The healthcheck becomes both the readiness and the liveness probe (`exec`), with
   compose's defaults (30s interval and timeout, 3 retries) where the spec sets none.
   Unlike compose, Kubernetes restarts a container whose liveness probe keeps failing.
@@ -21,7 +23,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,10 +30,17 @@ from typing import Any
 
 from stagespec.model.spec import Healthcheck, SecretRef, Service, Spec
 from stagespec.targets.compose.secrets import RUNTIME_API_KEY_VAR, image_repository
+from stagespec.targets.k8s.container import (
+    container_head,
+    container_tail,
+    escaped,
+    extra_volumes,
+    pod_fields,
+    pod_metadata,
+)
 from stagespec.targets.k8s.names import (
     SECRET_KEY,
     ContainerPort,
-    K8sError,
     app_name,
     labels,
     memory_quantity,
@@ -65,6 +73,8 @@ class Workload:
     volumes: tuple[dict[str, Any], ...] = ()
     pod: Mapping[str, Any] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """The pod template's labels besides the generated ones (from the spec's `labels`)."""
 
 
 def build_image(project: str, component: str) -> str:
@@ -85,7 +95,8 @@ def probe_command(test: str | list[str]) -> list[str] | None:
 
 def probes(check: Healthcheck | None) -> dict[str, Any]:
     """`readinessProbe` and `livenessProbe` from a healthcheck; nothing without a command."""
-    command = probe_command(check.test) if check is not None else None
+    test = check.test if check is not None else None
+    command = probe_command(test) if test is not None else None
     if check is None or command is None:
         return {}
     probe: dict[str, Any] = {"exec": {"command": command}}
@@ -117,7 +128,7 @@ def env_entries(spec: Spec, name: str, service: Service) -> list[dict[str, Any]]
         if isinstance(value, SecretRef):
             entries[var] = secret_variable(var, value.secret)
         elif value is not None:  # null passes a host variable through: no such thing here
-            entries[var] = {"name": var, "value": _text(value)}
+            entries[var] = {"name": var, "value": escaped(_text(value))}
     runtime = spec.runtime
     if runtime and runtime.service == name and runtime.security.api_key:
         entries[RUNTIME_API_KEY_VAR] = secret_variable(
@@ -162,8 +173,7 @@ def service_workload(
     service = spec.services[name]
     image = service.image or f"{build_image(spec.project, component)}:{PLACEHOLDER_TAG}"
     container: dict[str, Any] = {"name": component, "image": image}
-    if service.command is not None:
-        container["args"] = _args(service.command)
+    container |= container_head(service)
     if ports:
         container["ports"] = [port.container() for port in ports]
     if env := env_entries(spec, name, service):
@@ -171,21 +181,24 @@ def service_workload(
     if settings is not None:
         container["envFrom"] = [{"configMapRef": {"name": settings}}]
     mounts = volume_mounts(service)
-    if mounts:
-        container["volumeMounts"] = mounts
-    container |= resources(service) | probes(service.healthcheck)
+    volumes, more_mounts = extra_volumes(service)
+    if mounts or more_mounts:
+        container["volumeMounts"] = mounts + more_mounts
+    container |= resources(service) | probes(service.healthcheck) | container_tail(service)
     claims = tuple(dict.fromkeys(mount["name"] for mount in mounts))
     app = app_name(service.image, component)
-    return Workload(component, app, container, tuple(ports), claims)
-
-
-def _args(command: str | list[str]) -> list[str]:
-    if isinstance(command, list):
-        return list(command)
-    try:  # compose splits a string command into words the same way, without a shell
-        return shlex.split(command)
-    except ValueError as e:
-        raise K8sError(f"command {command!r} cannot be split into arguments: {e}") from e
+    pod_labels, pod_annotations = pod_metadata(service, set(labels(spec.project, component, app)))
+    return Workload(
+        component,
+        app,
+        container,
+        tuple(ports),
+        claims,
+        tuple(volumes),
+        pod_fields(service),
+        pod_annotations,
+        pod_labels,
+    )
 
 
 def objects(project: str, workload: Workload) -> list[dict[str, Any]]:
@@ -218,7 +231,7 @@ def _template(workload: Workload, object_labels: Mapping[str, str]) -> dict[str,
     pod["containers"] = [workload.container]
     if workload.volumes:
         pod["volumes"] = list(workload.volumes)
-    meta: dict[str, Any] = {"labels": dict(object_labels)}
+    meta: dict[str, Any] = {"labels": dict(object_labels) | dict(workload.labels)}
     if workload.annotations:
         meta["annotations"] = dict(workload.annotations)
     return {"metadata": meta, "spec": pod}
