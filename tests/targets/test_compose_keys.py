@@ -149,6 +149,43 @@ def test_volume_options_anonymous_volumes_and_the_spec_folder() -> None:
     assert loaded(spec)["volumes"] == {"data": {}}
 
 
+def test_a_mount_source_from_a_variable_gets_its_relative_default_rebased() -> None:
+    variables = {
+        "CACHE": {"default": "./cache"},
+        "DATA": {"default": "/srv/data"},
+        "VOL": {"default": "appdata"},
+        "ASK": {"required": True},
+    }
+    mounts = ["${CACHE}/x:/cache", "${DATA}:/data", "${VOL}:/vol", "${ASK}:/ask:ro"]
+    spec = spec_of({"app": {"image": "app:1", "volumes": mounts}}, variables=variables)
+    assert service(spec, spec_dir="../specs/demo")["volumes"] == [
+        "${CACHE:-../specs/demo/cache}/x:/cache",  # the spec's folder, seen from the output
+        "${DATA:-/srv/data}:/data",  # from the root: as it is
+        "${VOL:-appdata}:/vol",  # a volume's name: as it is
+        "${ASK:?ASK is required: set it in .env}:/ask:ro",
+    ]
+    assert service(spec)["volumes"][0] == "${CACHE:-./cache}/x:/cache"
+
+
+def test_a_mount_target_may_be_a_variable() -> None:
+    spec = spec_of(
+        {"app": {"image": "app:1", "volumes": ["./conf:${PREFIX}/conf"]}},
+        variables={"PREFIX": {"default": "/var/run/kong"}},
+    )
+    assert service(spec)["volumes"] == ["./conf:${PREFIX:-/var/run/kong}/conf"]
+
+
+def test_a_bind_mount_in_x_compose_is_rebased_as_a_typed_one() -> None:
+    volumes = [
+        {"type": "bind", "source": "./cache", "target": "/cache"},
+        {"type": "tmpfs", "target": "/t", "tmpfs": {"size": 1024}},
+    ]
+    spec = spec_of({"app": {"image": "app:1", "x-compose": {"volumes": volumes}}})
+    written = service(spec, spec_dir="../specs/demo")["volumes"]
+    assert written[0] == {"type": "bind", "source": "../specs/demo/cache", "target": "/cache"}
+    assert written[1] == volumes[1]
+
+
 def test_a_named_volume_with_a_dot_keeps_its_name() -> None:
     spec = spec_of({"app": {"image": "app:1", "volumes": ["vhost.d:/etc/nginx/vhost.d"]}})
     assert loaded(spec)["volumes"] == {"vhost.d": {}}

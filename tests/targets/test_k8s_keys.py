@@ -125,6 +125,22 @@ def test_memory_volumes_and_anonymous_volumes() -> None:
     assert workload(files, "app")["kind"] == "Deployment"  # no claim for these
 
 
+def test_a_volume_name_with_a_dot_or_capitals_names_valid_objects() -> None:
+    proxy = {"image": "example/proxy:1", "volumes": ["vhost.d:/etc/vhost.d", "Certs:/c"]}
+    files = render(make_spec({"proxy": proxy}, volumes={"vhost.d": {}, "Certs": {}}))
+    claims = workload(files, "proxy")["spec"]["volumeClaimTemplates"]
+    assert [claim["metadata"]["name"] for claim in claims] == ["vhost-d", "certs"]
+
+
+def test_volume_names_that_become_one_are_an_error() -> None:
+    spec = make_spec(
+        {"app": {"image": "example/app:1", "volumes": ["conf.d:/a", "conf_d:/b"]}},
+        volumes={"conf.d": {}, "conf_d": {}},
+    )
+    with pytest.raises(K8sError, match="both become 'conf-d'"):
+        render(spec)
+
+
 def test_secret_mounts_are_secret_volumes_and_listed_in_the_readme() -> None:
     spec = make_spec(
         {

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 from typing import Any
 
-from stagespec.fmt.formatter import SERVICE_ORDER
+from stagespec.fmt.formatter import SERVICE_ORDER, TOP_ORDER
 from stagespec.model.schema import SCHEMA_ID
 
-_ORDER = ("stagespec", "project", "network", "secrets", "volumes", "services")
 _FLOW_WIDTH = 80
 _QUOTED_LISTS = {"ports", "volumes"}
 # Strings YAML 1.1 tools read as booleans; quoted so that every reader sees a string.
@@ -31,7 +31,7 @@ def dump_spec(spec: dict[str, Any], source: str) -> str:
         "# `stagespec validate` and `stagespec build`.\n",
     ]
     sections = []
-    for key in (k for k in _ORDER if k in spec):
+    for key in (k for k in TOP_ORDER if k in spec):
         if key == "services":
             services = [
                 _indent(_dump({name: _ordered(service)}, ("services",)))
@@ -63,9 +63,15 @@ def _dump(data: dict[str, Any], path: tuple[str, ...]) -> str:
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096  # long lines stay whole; flow style is chosen for short lists only
     yaml.representer.add_representer(type(None), _represent_null)
+    yaml.representer.add_representer(Decimal, _represent_decimal)
     out = io.StringIO()
     yaml.dump(_node(data, path), out)
     return out.getvalue()
+
+
+def _represent_decimal(representer: Any, value: Decimal) -> Any:
+    # The loader reads every non-integer number as a Decimal: written back as it was.
+    return representer.represent_scalar("tag:yaml.org,2002:float", str(value))
 
 
 def _represent_null(representer: Any, _: None) -> Any:
@@ -83,7 +89,10 @@ def _node(value: Any, path: tuple[str, ...]) -> Any:
         return node
     if isinstance(value, list):
         quoted = path[-1:] and path[-1] in _QUOTED_LISTS and path[:1] == ("services",)
-        items = [DoubleQuotedScalarString(v) if quoted else _node(v, path) for v in value]
+        items = [
+            DoubleQuotedScalarString(v) if quoted and isinstance(v, str) else _node(v, path)
+            for v in value
+        ]
         seq = CommentedSeq(items)
         if (
             all(isinstance(v, str | int) for v in value)

@@ -1,65 +1,99 @@
-"""One compose service as a spec service, with notes for what does not map.
+"""One compose service as a spec service.
 
-Literal secrets in environment values are moved to `secrets:` declarations: the value is
-compared in memory (two variables with the same value share one secret) and never
-written to the spec or to a note.
+Every key with a typed home in the spec is mapped to it; every other key, and a key
+whose value the spec cannot type, is kept as it is under the service's `x-compose`
+(compose syntax, merged last into the generated entry), with one note per key.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from stagespec.importer.values import (
-    ENV_NAME,
+    ENV_KEY,
     SECRET_NAME,
     Unmapped,
     duration,
-    env_value,
+    integer,
     mount,
     port,
-    reference,
-    show,
-    size,
+    scalar,
     spec_name,
-    unescape,
+    spec_text,
 )
-from stagespec.secretscan.scanner import scan
+from stagespec.model.spec import CONTAINER_NAME, RESTART_PATTERN
+from stagespec.secretscan.scanner import names_secret, scan
 
 SECRETS_DIR = "/run/secrets/"
-_MAPPED = {
-    "image", "build", "ports", "environment", "volumes", "command", "healthcheck",
-    "depends_on", "mem_limit", "deploy", "restart", "networks", "secrets",
-}  # fmt: skip
-_WHY = {
-    "container_name": "compose names containers after the project and service",
-    "env_file": "its variables are not imported; list them under environment",
-    "entrypoint": "the spec keeps the image's entrypoint",
-    "expose": "services on the stack's network reach each other's ports anyway",
-    "network_mode": "the spec puts every service on its one network",
+_PULL_POLICIES = {"always", "never", "missing", "build", "if_not_present"}
+_CONDITIONS = {
+    "service_started": "started",
+    "service_healthy": "healthy",
+    "service_completed_successfully": "completed",
 }
-_RESTART = {"no", "always", "on-failure", "unless-stopped"}
-_POLICY = {"none": "no", "on-failure": "on-failure", "any": "always"}
-# A probe under a key, to ask the secret scanner whether the key names a secret.
-_PROBE = "imported-probe-value"
+_STOP_SIGNAL = re.compile(r"^(SIG)?[A-Z0-9+-]+$")
+_CAPABILITY = re.compile(r"^(CAP_)?[A-Z_]+$|^ALL$")
+_EXPOSE = re.compile(r"^[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|sctp))?$")
+
+
+@dataclass
+class Variables:
+    """The deploy-time variables the compose file interpolates, as the spec declares them."""
+
+    declared: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """NAME -> {default, required} (an empty dict: neither)."""
+    secret_defaults: set[str] = field(default_factory=set)
+    """The variables whose compose default held a secret, dropped."""
+
+    def known(self, name: str) -> bool:
+        return name in self.declared
+
+    def defaults(self) -> dict[str, str | None]:
+        return {name: v.get("default") for name, v in self.declared.items()}
 
 
 @dataclass
 class Session:
-    """What one import has gathered so far: notes, secrets and names."""
+    """What one import has gathered so far: notes, names, secrets and variables."""
 
     notes: list[str] = field(default_factory=list)
+    variables: Variables = field(default_factory=Variables)
     secrets: dict[str, dict[str, str]] = field(default_factory=dict)
-    volumes: dict[str, str] = field(default_factory=dict)
-    """Compose volume name -> spec volume name."""
+    services: dict[str, str] = field(default_factory=dict)
+    """Compose service name -> spec service name."""
     secret_names: dict[str, str] = field(default_factory=dict)
-    """Compose secret name -> spec secret name."""
-    network: str | None = None
+    """Compose secret name -> spec secret name (only the ones the spec declares)."""
+    renames: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Kind (`services`, `secrets`) -> compose name -> spec name, for names changed."""
+    octal_modes: set[int] = field(default_factory=set)
+    """Modes written `0440` in the compose text: compose reads them as octal, the loader
+    (YAML 1.2) as the decimal 440."""
     _literal_secrets: dict[str, str] = field(default_factory=dict)
 
     def note(self, where: str, message: str) -> None:
         self.notes.append(f"{where}: {message}")
+
+    def text(self, value: str) -> str:
+        """Compose text as spec text; `Unmapped` when the spec cannot say it."""
+        return spec_text(value, self.variables.known)
+
+    def kept(self, value: Any, where: str) -> Any:
+        """A compose value kept under `x-compose`, whose strings are spec text too (the
+        emitter interpolates `${NAME}` and doubles every other `$`)."""
+        if isinstance(value, dict):
+            return {k: self.kept(v, f"{where}.{k}") for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.kept(v, f"{where}.{i}") for i, v in enumerate(value)]
+        if not isinstance(value, str):
+            return value
+        try:
+            return self.text(value)
+        except Unmapped as e:
+            self.note(where, f"{e}: kept as literal text, compose no longer fills it in")
+            return value.replace("$$", "$").replace("${", "$${")
 
     def declare(self, base: str, source: dict[str, str]) -> str:
         """Declare a secret under a free name made from `base`; return the name."""
@@ -74,293 +108,535 @@ class Session:
         """The secret holding a literal `value`: one per distinct value, read from $var."""
         if value in self._literal_secrets:
             return self._literal_secrets[value]
-        env = var
-        if any(s.get("env") == var for s in self.secrets.values()):
-            env = f"{service.upper().replace('-', '_')}_{var}"
+        env = var if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var) else re.sub(r"\W", "_", var)
+        taken = {s.get("env") for s in self.secrets.values()} | set(self.variables.declared)
+        if env in taken:
+            env = f"{service.upper().replace('-', '_')}_{env}"
         name = self.declare(env, {"env": env})
         self._literal_secrets[value] = name
         return name
 
 
-def map_service(session: Session, name: str, raw: dict[str, Any]) -> dict[str, Any] | None:
-    """The spec form of compose service `raw`, or None when it cannot be one."""
-    where = f"services.{name}"
-    data: dict[str, Any] = {}
-    if not _source(session, where, raw, data):
-        return None
-    steps: list[tuple[str, Callable[[Session, str, Any], Any]]] = [
-        ("ports", _ports),
-        ("environment", _environment),
-        ("volumes", _volumes),
-        ("command", _words),
-        ("healthcheck", _healthcheck),
-        ("depends_on", _depends_on),
-    ]
-    for key, step in steps:
-        if raw.get(key) is not None:
-            value = step(session, f"{where}.{key}", raw[key])
-            if value not in (None, [], {}):
-                data[key] = value
-    _file_secrets(session, where, raw, data)
-    if memory := _memory(session, where, raw):
-        data["memory"] = memory
-    if restart := _restart(session, where, raw):
-        data["restart"] = restart
-    else:
-        session.note(
-            where,
-            "no restart policy: compose's default is no, stagespec's is unless-stopped; "
-            'add restart: "no" to keep it',
-        )
-    _networks(session, where, raw.get("networks"))
-    for key in raw:
-        if key not in _MAPPED:
-            why = _WHY.get(key, "no spec equivalent")
-            session.note(f"{where}.{key}", f"not mapped ({why})")
-    return data
+@dataclass
+class _Service:
+    session: Session
+    name: str
+    raw: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """The service's `x-compose`."""
+
+    @property
+    def where(self) -> str:
+        return f"services.{self.name}"
+
+    def keep(self, key: str, value: Any, why: str) -> None:
+        """Keep a compose key as it is, under `x-compose`, with one note."""
+        self.extra[key] = self.session.kept(value, f"{self.where}.{key}")
+        self.session.note(f"{self.where}.{key}", f"kept under x-compose ({why})")
+
+    def text(self, value: Any) -> str:
+        return self.session.text(scalar(value))
 
 
-def _source(session: Session, where: str, raw: dict[str, Any], data: dict[str, Any]) -> bool:
-    build = raw.get("build")
-    if build is not None:
-        data["build"] = _build(session, f"{where}.build", build)
-        if raw.get("image") is not None:
-            session.note(f"{where}.image", "dropped: the spec builds the service from `build`")
-        return True
-    if isinstance(raw.get("image"), str):
-        data["image"] = unescape_noted(session, f"{where}.image", raw["image"])
-        return True
-    session.note(where, "left out: it has neither `image` nor `build`")
-    return False
-
-
-def _build(session: Session, where: str, build: Any) -> Any:
-    if isinstance(build, str):
-        return build
-    if not isinstance(build, dict):
-        return "."
-    for key in sorted(set(build) - {"context", "dockerfile"}):
-        session.note(f"{where}.{key}", "not mapped (the spec builds with context and dockerfile)")
-    context = str(build.get("context", "."))
-    if build.get("dockerfile") is None:
-        return context
-    return {"context": context, "dockerfile": str(build["dockerfile"])}
-
-
-def unescape_noted(session: Session, where: str, text: str) -> str:
-    """Compose text in spec form, noting an interpolation that becomes literal text."""
-    value, interpolates = unescape(text)
-    if interpolates:
-        session.note(
-            where,
-            "kept a ${...} variable as literal text: stagespec writes values as they are, "
-            "so compose no longer fills it in",
-        )
-    return value
-
-
-def _each(session: Session, where: str, items: Any, convert: Callable[[Any], str]) -> list[str]:
-    found = []
-    for item in items if isinstance(items, list) else [items]:
-        try:
-            found.append(convert(item))
-        except Unmapped as e:
-            session.note(where, str(e))
-    return found
-
-
-def _ports(session: Session, where: str, value: Any) -> list[str]:
-    return _each(session, where, value, port)
-
-
-def _volumes(session: Session, where: str, value: Any) -> list[str]:
-    mounts = []
-    for text in _each(session, where, value, mount):
-        source, _, rest = text.partition(":")
-        if not source.startswith((".", "/")):
-            if source not in session.volumes:
-                session.volumes[source] = spec_name(source) or "data"
-                session.note(where, f"volume {source!r} was not declared; now it is")
-            source = session.volumes[source]
-        mounts.append(f"{source}:{rest}")
-    return mounts
-
-
-def _words(session: Session, where: str, value: Any) -> str | list[str] | None:
-    if isinstance(value, str):
-        return unescape_noted(session, where, value)
-    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
-        return [unescape_noted(session, where, str(v)) for v in value]
-    session.note(where, "not mapped: expected a string or a list of strings")
-    return None
-
-
-def _environment(session: Session, where: str, value: Any) -> dict[str, Any]:
-    pairs: list[tuple[str, str, Any]] = []  # where, the name, its value
-    if isinstance(value, dict):
-        pairs = [(f"{where}.{key}", str(key), raw) for key, raw in value.items()]
-    elif isinstance(value, list):
-        pairs = [_list_item(session, f"{where}.{index}", item) for index, item in enumerate(value)]
-    env: dict[str, Any] = {}
-    service = where.split(".")[1]
-    for at, key, raw in pairs:
-        if not ENV_NAME.match(key):
-            session.note(at, "left out: not NAME=value with a valid variable name for the spec")
-        elif isinstance(raw, dict | list):
-            session.note(f"{where}.{key}", f"left out: {show(raw)} is not a string or a number")
-        else:
-            env[key] = _env_entry(session, service, f"{where}.{key}", key, env_value(raw))
-    return env
-
-
-def _list_item(session: Session, where: str, item: Any) -> tuple[str, str, Any]:
-    """(where, name, value) of one `- NAME=value` item; `- NAME: value` is read the same."""
-    if isinstance(item, dict) and len(item) == 1:
-        ((key, raw),) = item.items()
-        session.note(where, "a mapping in a list: read as NAME=value")
-        return where, str(key), raw
-    if isinstance(item, dict | list) or item is None:
-        return where, "", None
-    key, eq, text = str(item).partition("=")
-    return where, key, text if eq else None
-
-
-def _looks_secret(key: str) -> bool:
-    return scan(key, _PROBE) is not None
-
-
-def _env_entry(session: Session, service: str, where: str, key: str, value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
-        return value
-    text = str(value)
-    ref = reference(text.replace("$$", "\0")) if "$" in text else None
-    if ref is not None and _looks_secret(key):
-        var, had_default = ref
-        name = session.declare(var, {"env": var})
-        extra = " (its default value was dropped)" if had_default else ""
-        session.note(where, f"now {{secret: {name}}}, read from ${var} at deploy time{extra}")
-        return {"secret": name}
-    finding = scan(key, text)
-    if finding is not None:
-        name = session.literal_secret(service, key, text)
-        env = session.secrets[name]["env"]
-        session.note(
-            where,
-            f"plain-text secret ({finding.description}) moved to secret {name!r}; "
-            f"set ${env} when deploying",
-        )
-        return {"secret": name}
-    return unescape_noted(session, where, text) if isinstance(value, str) else value
-
-
-def _file_secrets(session: Session, where: str, raw: dict[str, Any], data: dict[str, Any]) -> None:
-    """`VAR_FILE: /run/secrets/x` with `x` mounted becomes `VAR: {secret: x}`."""
-    mounted = {_secret_source(s) for s in raw.get("secrets") or [] if _secret_source(s)}
-    env = data.get("environment", {})
-    for key, value in list(env.items()):
-        secret = value[len(SECRETS_DIR) :] if isinstance(value, str) else ""
-        var = key.removesuffix("__FILE") if key.endswith("__FILE") else key.removesuffix("_FILE")
-        name = session.secret_names.get(secret)
-        if var != key and value == SECRETS_DIR + secret and secret in mounted and name:
-            env[var] = {"secret": name}
-            del env[key]
-            mounted.discard(secret)
-            session.note(f"{where}.environment.{key}", f"now {var}: {{secret: {name}}}")
-    for secret in sorted(mounted):
-        name = session.secret_names.get(secret, "name")
-        session.note(
-            f"{where}.secrets",
-            f"{secret!r} is not mounted: the spec gives a secret to a service through a "
-            f"variable; write VAR: {{secret: {name}}}",
-        )
-
-
-def _secret_source(item: Any) -> str:
-    if isinstance(item, dict):
-        return str(item.get("source", ""))
-    return str(item)
-
-
-def _healthcheck(session: Session, where: str, value: Any) -> dict[str, Any] | None:
-    if not isinstance(value, dict):
-        return None
-    test = value.get("test")
-    if value.get("disable") is True or (isinstance(test, list) and test[:1] == ["NONE"]):
-        session.note(where, "disabled in compose: the service has no healthcheck")
-        return None
-    if test is None:
-        session.note(where, "not mapped: a healthcheck without `test`")
-        return None
-    check: dict[str, Any] = {"test": _words(session, f"{where}.test", test)}
-    for key in ("interval", "timeout", "retries", "start_period"):
-        if value.get(key) is not None:
+def map_service(session: Session, name: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """The spec form of compose service `raw`."""
+    svc = _Service(session, name, raw)
+    handled: set[str] = set()
+    for key, step in _STEPS:
+        if key in raw:
+            handled.add(key)
             try:
-                check[key] = value[key] if key == "retries" else duration(value[key])
+                value = step(svc, raw[key])
             except Unmapped as e:
-                session.note(f"{where}.{key}", str(e))
-    for key in sorted(set(value) - {"test", "interval", "timeout", "retries", "start_period"}):
-        session.note(f"{where}.{key}", "not mapped (no spec equivalent)")
-    return check
+                svc.keep(key, raw[key], f"{e}")
+                continue
+            if value is not None:
+                svc.data[key] = value
+    _memory(svc, handled)
+    if "restart" not in raw:
+        svc.data["restart"] = "no"  # compose's default; the spec's is unless-stopped
+    if "image" not in svc.data and "build" not in svc.data:
+        if "build" not in svc.extra and "image" not in svc.extra:
+            raise Unmapped("a service with neither `image` nor `build`")
+        # The spec needs one typed; compose reads the kept one over it.
+        svc.data["image"] = "scratch"
+    for key in raw:
+        if key not in handled:
+            svc.keep(key, raw[key], "no typed home in the spec")
+    if svc.extra:
+        svc.data["x-compose"] = svc.extra
+    return svc.data
 
 
-def _depends_on(session: Session, where: str, value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(v) for v in value]
+def _image(svc: _Service, value: Any) -> str:
+    if not isinstance(value, str):
+        raise Unmapped("an image that is not a string")
+    return svc.text(value)
+
+
+def _build(svc: _Service, value: Any) -> Any:
+    if isinstance(value, str):
+        return svc.text(value)
     if not isinstance(value, dict):
-        return []
-    for dep, options in value.items():
-        options = options if isinstance(options, dict) else {}
-        if options.get("condition") == "service_completed_successfully":
-            session.note(
-                f"{where}.{dep}.condition",
-                "not mapped: stagespec waits for a dependency to be healthy (or started)",
-            )
-        for key in sorted(set(options) - {"condition"}):
-            session.note(f"{where}.{dep}.{key}", "not mapped (no spec equivalent)")
-    return [str(dep) for dep in value]
+        raise Unmapped("a build that is neither a path nor a mapping")
+    build: dict[str, Any] = {"context": svc.text(value.get("context", "."))}
+    for key in ("dockerfile", "target"):
+        if value.get(key) is not None:
+            build[key] = svc.text(value[key])
+    args = value.get("args")
+    if isinstance(args, list):
+        args = dict(_pair(item) for item in args)
+    if isinstance(args, dict) and args:
+        build["args"] = {str(k): None if v is None else svc.text(v) for k, v in args.items()}
+    elif args not in (None, {}, []):
+        raise Unmapped("build args that are neither a mapping nor a list")
+    extra = {k: v for k, v in value.items() if k not in ("context", "dockerfile", "target", "args")}
+    if extra:
+        kept = svc.extra.setdefault("build", {})
+        for key, item in extra.items():
+            kept[key] = svc.session.kept(item, f"{svc.where}.build.{key}")
+            svc.session.note(f"{svc.where}.build.{key}", "kept under x-compose (no typed home)")
+    return build["context"] if set(build) == {"context"} else build
 
 
-def _memory(session: Session, where: str, raw: dict[str, Any]) -> str | None:
-    deploy = raw.get("deploy") if isinstance(raw.get("deploy"), dict) else {}
-    limits = ((deploy or {}).get("resources") or {}).get("limits") or {}
-    value = raw.get("mem_limit", limits.get("memory"))
-    for key in sorted(set(deploy or {}) - {"resources", "restart_policy"}):
-        session.note(f"{where}.deploy.{key}", "not mapped (no spec equivalent)")
-    for key in sorted(set(limits) - {"memory"}):
-        session.note(f"{where}.deploy.resources.limits.{key}", "not mapped (only memory is)")
-    if value is None:
-        return None
-    try:
-        return size(value)
-    except Unmapped as e:
-        session.note(f"{where}.mem_limit", str(e))
-        return None
+def _pair(item: Any) -> tuple[str, Any]:
+    if not isinstance(item, str):
+        raise Unmapped("a list item that is not NAME=value")
+    key, eq, value = item.partition("=")
+    return key, value if eq else None
 
 
-def _restart(session: Session, where: str, raw: dict[str, Any]) -> str | None:
-    value = raw.get("restart")
-    policy = ((raw.get("deploy") or {}).get("restart_policy") or {}).get("condition")
-    if value is None and isinstance(policy, str):
-        value = _POLICY.get(policy)
-    if value is None:
-        return None
-    text = str(value)
-    if text.startswith("on-failure:"):
-        session.note(f"{where}.restart", "the retry count is not mapped: now on-failure")
-        return "on-failure"
-    if text not in _RESTART:
-        session.note(f"{where}.restart", "not mapped: no, always, on-failure or unless-stopped")
-        return None
+def _one_text(svc: _Service, value: Any) -> str:
+    if isinstance(value, dict | list) or value is None:
+        raise Unmapped("not a string")
+    return svc.text(value)
+
+
+def _checked(pattern: str | re.Pattern[str]) -> Callable[[_Service, Any], str]:
+    def step(svc: _Service, value: Any) -> str:
+        text = _one_text(svc, value)
+        if not re.match(pattern, text):
+            raise Unmapped("a value the spec's pattern for it does not take")
+        return text
+
+    return step
+
+
+def _pull_policy(svc: _Service, value: Any) -> str:
+    if value not in _PULL_POLICIES:
+        raise Unmapped("a pull policy the spec does not know")
+    return str(value)
+
+
+def _restart(svc: _Service, value: Any) -> str:
+    text = _one_text(svc, value)
+    if not re.match(RESTART_PATTERN, text):
+        raise Unmapped("a restart policy the spec does not know")
     return text
 
 
-def _networks(session: Session, where: str, value: Any) -> None:
-    names = list(value) if isinstance(value, dict | list) else []
-    for name in names:
-        options = value[name] if isinstance(value, dict) else None
-        if str(name) != session.network:
-            session.note(
-                f"{where}.networks.{name}", "not mapped: every service is on the one network"
-            )
-        elif options:
-            session.note(f"{where}.networks.{name}", "aliases and addresses are not mapped")
+def _text_list(svc: _Service, value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or any(isinstance(i, dict | list) or i is None for i in items):
+        raise Unmapped("a list with items that are not strings")
+    return [svc.text(i) for i in items]
+
+
+def _extra_hosts(svc: _Service, value: Any) -> list[str]:
+    if isinstance(value, dict):  # compose's mapping form, host -> address
+        value = [f"{host}:{address}" for host, address in value.items()]
+    return _text_list(svc, value)
+
+
+def _caps(svc: _Service, value: Any) -> list[str]:
+    caps = _text_list(svc, value)
+    if not all(_CAPABILITY.match(c) for c in caps):
+        raise Unmapped("a capability the spec's pattern does not take")
+    return caps
+
+
+def _expose(svc: _Service, value: Any) -> list[str]:
+    ports = _text_list(svc, value if isinstance(value, list) else [value])
+    if not all(_EXPOSE.match(p) for p in ports):
+        raise Unmapped("an exposed port the spec cannot type")
+    return ports
+
+
+def _profiles(svc: _Service, value: Any) -> list[str]:
+    profiles = _text_list(svc, value)
+    if not all(re.match(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$", p) for p in profiles):
+        raise Unmapped("a profile name the spec's pattern does not take")
+    return profiles
+
+
+def _env_file(svc: _Service, value: Any) -> list[str]:
+    if isinstance(value, list) and any(isinstance(i, dict) for i in value):
+        raise Unmapped("env_file entries in the long form")
+    return _text_list(svc, value)
+
+
+def _boolean(svc: _Service, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Unmapped("not a boolean")
+    return value
+
+
+def _size(svc: _Service, value: Any) -> str:
+    from stagespec.importer.values import size
+
+    return size(value, svc.session.text)
+
+
+def _duration(svc: _Service, value: Any) -> str:
+    return duration(value, svc.session.text)
+
+
+def _pids_limit(svc: _Service, value: Any) -> int | str:
+    return integer(value, svc.session.text)
+
+
+def _ports(svc: _Service, value: Any) -> list[str | int]:
+    if not isinstance(value, list):
+        raise Unmapped("ports that are not a list")
+    return [port(item, svc.session.text) for item in value]
+
+
+def _volumes(svc: _Service, value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise Unmapped("volumes that are not a list")
+    return [mount(item, svc.session.text) for item in value]
+
+
+def _tmpfs(svc: _Service, value: Any) -> list[str]:
+    return _text_list(svc, value)
+
+
+def _words(svc: _Service, value: Any) -> str | list[str]:
+    if isinstance(value, str):
+        return svc.text(value)
+    if isinstance(value, list) and all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in value
+    ):
+        return [svc.text(v) for v in value]
+    raise Unmapped("neither a string nor a list of strings")
+
+
+def _labels(svc: _Service, value: Any) -> dict[str, str]:
+    if isinstance(value, list):
+        value = dict(_pair(item) for item in value)
+    if not isinstance(value, dict):
+        raise Unmapped("labels that are neither a mapping nor a list")
+    return {str(k): "" if v is None else svc.text(v) for k, v in value.items()}
+
+
+def _ulimits(svc: _Service, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Unmapped("ulimits that are not a mapping")
+    limits: dict[str, Any] = {}
+    for name, limit in value.items():
+        if isinstance(limit, dict) and set(limit) == {"soft", "hard"}:
+            limit = {k: limit[k] for k in ("soft", "hard")}
+            values = list(limit.values())
+        else:
+            values = [limit]
+        if not re.fullmatch(r"[a-z]+", str(name)) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in values
+        ):
+            raise Unmapped("a ulimit the spec cannot type")
+        limits[str(name)] = limit
+    return limits
+
+
+def _logging(svc: _Service, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) - {"driver", "options"}:
+        raise Unmapped("logging with keys besides driver and options")
+    log: dict[str, Any] = {}
+    if value.get("driver") is not None:
+        log["driver"] = svc.text(value["driver"])
+    options = value.get("options") or {}
+    if not isinstance(options, dict):
+        raise Unmapped("logging options that are not a mapping")
+    if options:
+        log["options"] = {str(k): svc.text(v) for k, v in options.items()}
+    return log
+
+
+def _environment(svc: _Service, value: Any) -> dict[str, Any]:
+    if isinstance(value, list):
+        value = dict(_env_item(svc, i, item) for i, item in enumerate(value))
+        value.pop(None, None)
+    if not isinstance(value, dict):
+        raise Unmapped("an environment that is neither a mapping nor a list")
+    env: dict[str, Any] = {}
+    kept: dict[str, Any] = {}
+    for key, raw in value.items():
+        key = str(key)
+        if isinstance(raw, dict | list) or (not ENV_KEY.match(key) and _secret_shaped(key)):
+            # compose takes neither; and the text could be a secret, so it is not kept
+            where = f"{svc.where}.environment" + (f".{key}" if ENV_KEY.match(key) else "")
+            svc.session.note(where, "an entry left out: not NAME=value with a string value")
+            continue
+        try:
+            if not ENV_KEY.match(key):
+                raise Unmapped("a variable name the spec cannot take")
+            env[key] = _env_value(svc, key, raw)
+        except Unmapped as e:
+            kept[key] = raw
+            where = f"{svc.where}.environment.{key}" if ENV_KEY.match(key) else svc.where
+            svc.session.note(where, f"an environment variable kept under x-compose ({e})")
+    if kept:
+        svc.extra["environment"] = svc.session.kept(kept, f"{svc.where}.environment")
+    return env
+
+
+def _env_item(svc: _Service, index: int, item: Any) -> tuple[Any, Any]:
+    """One `- NAME=value` item; `- NAME: value` is read the same, with a note."""
+    if isinstance(item, dict) and len(item) == 1:
+        svc.session.note(
+            f"{svc.where}.environment.{index}", "a mapping in a list: read as NAME=value"
+        )
+        ((key, raw),) = item.items()
+        return str(key), raw
+    if isinstance(item, str):
+        return _pair(item)
+    svc.session.note(f"{svc.where}.environment.{index}", "an entry left out: not NAME=value")
+    return None, None
+
+
+def _secret_shaped(text: str) -> bool:
+    """Whether a malformed entry (`MYSQL_PASSWORD hunter2`) may hold a secret."""
+    return names_secret(text) or scan(None, text) is not None or bool(re.search(r"\s", text))
+
+
+def _env_value(svc: _Service, key: str, raw: Any) -> Any:
+    if raw is None or isinstance(raw, bool):
+        return raw
+    if isinstance(raw, dict | list):
+        raise Unmapped("a value that is not a string or a number")
+    if not isinstance(raw, str):
+        return raw if isinstance(raw, int) else scalar(raw)
+    return svc.text(raw)
+
+
+def _secrets(svc: _Service, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise Unmapped("secrets that are not a list")
+    mounts: list[Any] = []
+    names = svc.session.secret_names
+    for item in value:
+        source = item.get("source") if isinstance(item, dict) else item
+        if not isinstance(source, str) or source not in names:
+            raise Unmapped("a secret the spec does not declare (external or unknown)")
+        spec = names[source]
+        entry: dict[str, Any] = {"secret": spec}
+        if isinstance(item, dict):
+            if set(item) - {"source", "target", "uid", "gid", "mode"}:
+                raise Unmapped("a secret mount with keys the spec has not")
+            for key in ("target", "uid", "gid"):
+                if item.get(key) is not None:
+                    entry[key] = scalar(item[key])
+            if item.get("mode") is not None:
+                if item["mode"] in svc.session.octal_modes:
+                    item = {**item, "mode": int(str(item["mode"]), 8)}
+                if not isinstance(item["mode"], int) or not 0 <= item["mode"] <= 0o777:
+                    raise Unmapped("a secret mode the spec cannot type")
+                entry["mode"] = item["mode"]
+        if spec != source and "target" not in entry:
+            entry["target"] = SECRETS_DIR + source  # the file keeps its compose name
+        mounts.append(spec if set(entry) == {"secret"} else entry)
+    return mounts
+
+
+def _healthcheck(svc: _Service, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Unmapped("a healthcheck that is not a mapping")
+    test = value.get("test")
+    check: dict[str, Any] = {}
+    if value.get("disable") is True or test in (["NONE"], "NONE"):
+        check["disable"] = True
+        rest = {k: v for k, v in value.items() if k not in ("disable", "test")}
+        if rest:  # compose ignores them, but keeps them in the file
+            svc.extra["healthcheck"] = svc.session.kept(rest, f"{svc.where}.healthcheck")
+            for key in rest:
+                svc.session.note(f"{svc.where}.healthcheck.{key}", "kept under x-compose")
+        return check
+    if test is None:
+        raise Unmapped("a healthcheck without `test`")
+    check["test"] = _words(svc, test)
+    for key, item in value.items():
+        if key == "test" or item is None or (key == "disable" and item is False):
+            continue
+        try:
+            if key in ("interval", "timeout", "start_period", "start_interval"):
+                check[key] = duration(item, svc.session.text)
+            elif key == "retries":
+                retries = integer(item, svc.session.text)
+                if isinstance(retries, int) and retries < 1:
+                    raise Unmapped("retries below 1")
+                check[key] = retries
+            else:
+                raise Unmapped("no typed home")
+        except Unmapped as e:
+            # the rest of the healthcheck stays typed; x-compose merges key by key
+            where = f"{svc.where}.healthcheck.{key}"
+            svc.extra.setdefault("healthcheck", {})[key] = svc.session.kept(item, where)
+            svc.session.note(where, f"kept under x-compose ({e})")
+    return check
+
+
+def _depends_on(svc: _Service, value: Any) -> dict[str, Any]:
+    rename = svc.session.services
+    if isinstance(value, list):
+        return {rename.get(str(dep), str(dep)): "started" for dep in value}
+    if not isinstance(value, dict):
+        raise Unmapped("depends_on that is neither a list nor a mapping")
+    deps: dict[str, Any] = {}
+    for dep, options in value.items():
+        options = options or {}
+        condition = _CONDITIONS.get(options.get("condition", "service_started"))
+        if condition is None or set(options) - {"condition", "restart", "required"}:
+            raise Unmapped("a dependency with a condition or key the spec has not")
+        dependency: dict[str, Any] = {"condition": condition}
+        for key in ("restart", "required"):
+            if key in options:
+                if not isinstance(options[key], bool):
+                    raise Unmapped(f"a dependency whose {key} is not a boolean")
+                dependency[key] = options[key]
+        name = rename.get(str(dep), str(dep))
+        deps[name] = condition if set(dependency) == {"condition"} else dependency
+    return deps
+
+
+def _links(svc: _Service, value: Any) -> list[str]:
+    links = []
+    for link in _text_list(svc, value):
+        service, colon, alias = link.partition(":")
+        links.append(svc.session.services.get(service, service) + colon + alias)
+    return links
+
+
+def _network_mode(svc: _Service, value: Any) -> str:
+    mode = _one_text(svc, value)
+    kind, colon, target = mode.partition(":")
+    if kind == "service" and colon:
+        return f"service:{svc.session.services.get(target, target)}"
+    return mode
+
+
+def _networks(svc: _Service, value: Any) -> Any:
+    if isinstance(value, list):
+        return [str(n) for n in value]
+    if not isinstance(value, dict):
+        raise Unmapped("networks that are neither a list nor a mapping")
+    networks: dict[str, Any] = {}
+    for name, options in value.items():
+        if options is None or options == {}:
+            networks[str(name)] = None
+            continue
+        if not isinstance(options, dict) or set(options) - {
+            "aliases",
+            "ipv4_address",
+            "ipv6_address",
+        }:
+            raise Unmapped("a network membership with keys the spec has not")
+        entry: dict[str, Any] = {}
+        if options.get("aliases"):
+            entry["aliases"] = [svc.text(a) for a in options["aliases"]]
+        for key in ("ipv4_address", "ipv6_address"):
+            if options.get(key) is not None:
+                entry[key] = svc.text(options[key])
+        networks[str(name)] = entry or None
+    if all(v is None for v in networks.values()):
+        return list(networks)
+    return networks
+
+
+def _memory(svc: _Service, handled: set[str]) -> None:
+    """`mem_limit`, else `deploy.resources.limits.memory`, as `memory`; the rest of
+    `deploy` under x-compose."""
+    raw = svc.raw
+    deploy = raw.get("deploy")
+    handled.update({"mem_limit", "deploy"})
+    limits: dict[str, Any] = {}
+    if isinstance(deploy, dict):
+        resources = deploy.get("resources")
+        found = resources.get("limits") if isinstance(resources, dict) else None
+        limits = found if isinstance(found, dict) else {}
+    chosen = "mem_limit" if raw.get("mem_limit") is not None else None
+    if chosen is None and limits.get("memory") is not None:
+        chosen = "deploy"
+    value = raw.get("mem_limit") if chosen == "mem_limit" else limits.get("memory")
+    if chosen is not None:
+        try:
+            svc.data["memory"] = _size(svc, value)
+        except Unmapped as e:
+            chosen = None
+            if "mem_limit" in raw:
+                svc.keep("mem_limit", raw["mem_limit"], str(e))
+    elif "mem_limit" in raw:
+        svc.keep("mem_limit", raw["mem_limit"], "not a size")
+    if isinstance(deploy, dict) or deploy is not None:
+        rest = _without_memory(deploy) if chosen == "deploy" else deploy
+        if rest:
+            svc.keep("deploy", rest, "no typed home in the spec besides the memory limit")
+
+
+def _without_memory(deploy: dict[str, Any]) -> dict[str, Any]:
+    rest = dict(deploy)
+    resources = dict(rest["resources"])
+    limits = {k: v for k, v in resources["limits"].items() if k != "memory"}
+    if limits:
+        resources["limits"] = limits
+    else:
+        del resources["limits"]
+    if resources:
+        rest["resources"] = resources
+    else:
+        del rest["resources"]
+    return rest
+
+
+_STEPS: list[tuple[str, Callable[[_Service, Any], Any]]] = [
+    ("image", _image),
+    ("build", _build),
+    ("profiles", _profiles),
+    ("container_name", _checked(CONTAINER_NAME)),
+    ("hostname", _one_text),
+    ("platform", _one_text),
+    ("pull_policy", _pull_policy),
+    ("ports", _ports),
+    ("expose", _expose),
+    ("environment", _environment),
+    ("env_file", _env_file),
+    ("volumes", _volumes),
+    ("tmpfs", _tmpfs),
+    ("secrets", _secrets),
+    ("entrypoint", _words),
+    ("command", _words),
+    ("working_dir", _one_text),
+    ("user", _one_text),
+    ("healthcheck", _healthcheck),
+    ("depends_on", _depends_on),
+    ("links", _links),
+    ("networks", _networks),
+    ("network_mode", _network_mode),
+    ("extra_hosts", _extra_hosts),
+    ("shm_size", _size),
+    ("pids_limit", _pids_limit),
+    ("ulimits", _ulimits),
+    ("cap_add", _caps),
+    ("cap_drop", _caps),
+    ("security_opt", _text_list),
+    ("devices", _text_list),
+    ("privileged", _boolean),
+    ("read_only", _boolean),
+    ("init", _boolean),
+    ("stdin_open", _boolean),
+    ("tty", _boolean),
+    ("labels", _labels),
+    ("logging", _logging),
+    ("stop_signal", _checked(_STOP_SIGNAL)),
+    ("stop_grace_period", _duration),
+    ("restart", _restart),
+]

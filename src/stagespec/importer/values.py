@@ -1,37 +1,32 @@
-"""Compose values in spec syntax: names, ports, mounts, durations, sizes and `$` text.
+"""Compose values in spec syntax: names, interpolation, ports, mounts, durations, sizes.
 
 Each converter returns the spec's form, or raises `Unmapped` with the reason the value
-has no spec equivalent; the importer turns that into a note. No message here ever
-contains a value that could be a secret.
+has no typed spec form; the importer then keeps the compose key as it is, under
+`x-compose`. No message here ever contains a value that could be a secret.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from stagespec.model.values import Duration, PortMapping, Size, VolumeMount
-from stagespec.secretscan.scanner import names_secret, scan
+from stagespec.model.values import Duration, PortMapping, Size, VarInt, VolumeMount
 
 
 class Unmapped(ValueError):
-    """A compose value with no spec equivalent; the message says why."""
+    """A compose value with no typed spec form; the message says why."""
 
 
 # The model's name patterns (model/values.py): names become compose keys, variable
 # parts and Python identifiers, so imported names are made to fit them.
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 SECRET_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-
-# `${VAR}`, `${VAR:-default}`, `${VAR:?message}` and `$VAR`, after `$$` is taken out.
-_INTERPOLATION = re.compile(r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
-_WHOLE_REFERENCE = re.compile(
-    r"^\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<rest>(?::?[-?+]).*)?\}"
-    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))$",
-    re.DOTALL,
-)
+VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
+ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
+VARIABLE = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 _GO_DURATION = re.compile(r"((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(ns|us|µs|ms|s|m|h)")
 _NS = {
     "ns": 1,
@@ -56,140 +51,269 @@ def spec_name(raw: str, pattern: re.Pattern[str] = NAME, sep: str = "-") -> str 
     return name if name and pattern.match(name) else None
 
 
-def show(value: object, key: str | None = None) -> str:
-    """An input value as a note may show it: quoted when it cannot be a secret, else
-    described by its kind ("a mapping", "a value") without any of its content.
+# --------------------------------------------------------------------------- #
+# Interpolation
+# --------------------------------------------------------------------------- #
 
-    Every note that mentions a compose value goes through here. A value is hidden when
-    the scanner finds a secret in it (under `key`, when it has one), or when any word of
-    it names a secret (`MYSQL_PASSWORD x`, a variable written without its `=`).
+
+@dataclass(frozen=True)
+class Use:
+    """One interpolation in compose text: `${NAME}`, `$NAME`, `${NAME:-arg}`, ..."""
+
+    name: str
+    op: str
+    """"" (plain), ":-", "-", ":?", "?", ":+" or "+"."""
+    arg: str
+
+
+_OPS = (":-", ":?", ":+", "-", "?", "+")
+
+
+def parse_template(text: str) -> list[str | Use]:
+    """Compose text as literal pieces (with `$$` read as `$`) and interpolations.
+
+    As compose reads it: `$` before a name or `{` interpolates, `$$` is a `$`, any other
+    `$` is itself. Raises `Unmapped` for what the spec's `${NAME}` cannot say: a nested
+    interpolation in a default (`${A:-${B}}`) or a default that holds a `$`.
     """
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    text = str(value)
-    if len(text) > _SHOWN_LENGTH or names_secret(text) or scan(key, text) is not None:
-        return "a value"
-    return repr(text)
+    parts: list[str | Use] = []
+    literal: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char != "$":
+            literal.append(char)
+            i += 1
+            continue
+        following = text[i + 1 : i + 2]
+        if following == "$":
+            literal.append("$")
+            i += 2
+            continue
+        if following == "{":
+            end = _closing(text, i + 2)
+            body = text[i + 2 : end]
+            match = VARIABLE.match(body)
+            rest = body[match.end() :] if match else ""
+            op = next((o for o in _OPS if rest.startswith(o)), "" if not rest else None)
+            if end < 0 or match is None or op is None:
+                raise Unmapped("an interpolation compose reads as no variable")
+            arg = rest[len(op) :]
+            if "$" in arg:
+                raise Unmapped("an interpolation nested in another one's default")
+            parts.extend(["".join(literal), Use(match.group(), op, arg)])
+            literal = []
+            i = end + 1
+            continue
+        match = VARIABLE.match(text, i + 1)
+        if match:
+            parts.extend(["".join(literal), Use(match.group(), "", "")])
+            literal = []
+            i = match.end()
+            continue
+        literal.append("$")
+        i += 1
+    parts.append("".join(literal))
+    return [p for p in parts if p != ""]
 
 
-_SHOWN_LENGTH = 80
+def _closing(text: str, start: int) -> int:
+    """The index of the `}` closing a `${` whose body starts at `start`, or -1."""
+    depth, j = 1, start
+    while j < len(text):
+        if text.startswith("${", j):
+            depth, j = depth + 1, j + 2
+            continue
+        if text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    return -1
 
 
-def unescape(text: str) -> tuple[str, bool]:
-    """Compose text as the spec writes it (`$$` is `$`), and whether it interpolates.
+def uses(text: str) -> list[Use]:
+    """The interpolations of compose text; none when it is not one compose can read."""
+    if "$" not in text:
+        return []
+    try:
+        return [p for p in parse_template(text) if isinstance(p, Use)]
+    except Unmapped:
+        return []
 
-    The spec's strings are literal (the compose emitter doubles every `$`), so a compose
-    interpolation kept in the spec becomes literal text; the caller notes it.
+
+def spec_text(text: str, known: Callable[[str], bool]) -> str:
+    """Compose text in spec syntax: each interpolation becomes `${NAME}`, `${` a `$${`.
+
+    `known(name)` says whether NAME is a declared variable; raises `Unmapped` for an
+    interpolation the spec cannot write (`${X:+alt}`, a variable not declared, or a
+    literal `$` right before one, which the spec would read as the escape `$${`).
     """
-    interpolates = _INTERPOLATION.search(text.replace("$$", "")) is not None
-    return text.replace("$$", "$"), interpolates
+    if "$" not in text:
+        return text
+    out: list[str] = []
+    for part in parse_template(text):
+        if isinstance(part, str):
+            out.append(part.replace("${", "$${"))
+            continue
+        if part.op in (":+", "+"):
+            raise Unmapped(f"`${{{part.name}{part.op}...}}` (an alternative value)")
+        if not known(part.name):
+            raise Unmapped(f"`${part.name}` is not a declared variable")
+        if out and out[-1].endswith("$"):
+            raise Unmapped("a literal `$` right before an interpolation")
+        out.append("${" + part.name + "}")
+    return "".join(out)
 
 
-def reference(text: str) -> tuple[str, bool] | None:
-    """For text that is one whole `${VAR...}` / `$VAR`: (VAR, whether it had a default)."""
-    match = _WHOLE_REFERENCE.match(text)
-    if match is None:
-        return None
-    rest = match.group("rest") or ""
-    return match.group("braced") or match.group("bare"), rest.lstrip(":").startswith("-")
+# --------------------------------------------------------------------------- #
+# Typed values
+# --------------------------------------------------------------------------- #
 
 
-def port(value: Any) -> str:
-    """A compose port (short string, number or long-form mapping) as `[IP:]HOST:CONTAINER`."""
+Text = Callable[[str], str]
+"""Compose text -> spec text (the session's `spec_text` with its variables)."""
+
+
+def scalar(value: Any) -> str:
+    """A compose scalar as the text compose reads it (numbers as written, booleans lower)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f") if value == value.to_integral_value() else str(value)
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise Unmapped("not a string or a number")
+
+
+def port(value: Any, text: Text) -> str | int:
+    """A compose port (short string, number or long form) as `[IP:]HOST:CONTAINER[/udp]`."""
     if isinstance(value, dict):
         value = _long_port(value)
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise Unmapped("a port is a string, a number or a mapping with `target`")
+        raise Unmapped("a port that is not a string, a number or a mapping")
+    written = text(value) if isinstance(value, str) else value
     try:
-        return PortMapping.parse(value).render()
+        PortMapping.parse(written)
     except ValueError:
-        raise Unmapped(
-            f"{show(value)} is not mapped: the spec has single ports, no ranges or variables"
-        ) from None
+        raise Unmapped("a port range, or a port the spec cannot type") from None
+    return written
 
 
 def _long_port(value: dict[str, Any]) -> str:
     extra = sorted(set(value) - {"target", "published", "host_ip", "protocol", "mode"})
-    if extra:
-        raise Unmapped(f"long-form port with {', '.join(extra)} is not mapped")
-    if "target" not in value:
-        raise Unmapped("long-form port without `target` is not mapped")
-    text = str(value["target"])
-    if value.get("published") is not None:
-        text = f"{value['published']}:{text}"
+    if extra or "target" not in value or value.get("mode", "ingress") != "ingress":
+        raise Unmapped("a long-syntax port with more than target, published, host_ip, protocol")
+    written = scalar(value["target"])
+    if value.get("published") not in (None, ""):
+        written = f"{scalar(value['published'])}:{written}"
         if value.get("host_ip"):
-            ip = str(value["host_ip"])
-            text = f"[{ip}]:{text}" if ":" in ip else f"{ip}:{text}"
+            ip = scalar(value["host_ip"])
+            written = f"[{ip}]:{written}" if ":" in ip else f"{ip}:{written}"
     if value.get("protocol") not in (None, "tcp"):
-        text = f"{text}/{value['protocol']}"
-    return text
+        written = f"{written}/{scalar(value['protocol'])}"
+    return written
 
 
-def mount(value: Any) -> str:
-    """A compose volume mount (short string or long-form mapping) as `SOURCE:/path[:ro]`."""
+_SELINUX = {"z", "Z"}
+
+
+def mount(value: Any, text: Text) -> str:
+    """A compose volume mount (short string, or long form saying the same) as spec text."""
     if isinstance(value, dict):
         value = _long_mount(value)
     if not isinstance(value, str):
-        raise Unmapped("a mount is a string or a mapping")
-    parts = value.split(":")
-    if len(parts) == 3 and parts[2] not in ("ro", "rw"):
-        options = parts[2].split(",")
-        parts[2] = "ro" if "ro" in options else "rw"
-        value = ":".join(parts) if parts[2] == "ro" else ":".join(parts[:2])
-    if len(parts) == 1:
-        raise Unmapped(f"anonymous volume {show(value)} is not mapped: give it a named volume")
+        raise Unmapped("a mount that is neither a string nor a mapping")
+    written = text(value)
     try:
-        return VolumeMount.parse(value).render()
+        VolumeMount.parse(written)
     except ValueError:
-        raise Unmapped(
-            f"{show(value)} is not mapped: a mount is NAME:/path or ./dir:/path"
-        ) from None
+        raise Unmapped("a mount the spec cannot type") from None
+    return written
 
 
 def _long_mount(value: dict[str, Any]) -> str:
+    """The short form that says what a long-syntax mount says, if there is one."""
     kind = value.get("type", "volume")
-    if kind not in ("volume", "bind") or not value.get("source") or not value.get("target"):
-        raise Unmapped(f"a {kind} mount without a source is not mapped")
-    extra = sorted(set(value) - {"type", "source", "target", "read_only"})
-    if extra:
-        raise Unmapped(f"mount options {', '.join(extra)} are not mapped")
-    source = str(value["source"])
-    if kind == "bind" and not source.startswith(("/", "./", "../")):
-        source = "./" + source
-    return f"{source}:{value['target']}" + (":ro" if value.get("read_only") else "")
+    source, target = value.get("source"), value.get("target")
+    if kind not in ("volume", "bind") or not isinstance(target, str):
+        raise Unmapped(f"a long-syntax {kind} mount")
+    if source is not None and not isinstance(source, str):
+        raise Unmapped("a long-syntax mount with a source that is not a string")
+    options = ["ro"] if value.get("read_only") is True else []
+    extra = set(value) - {"type", "source", "target", "read_only", "consistency", kind}
+    nested = value.get(kind) or {}
+    if extra or not isinstance(nested, dict):
+        raise Unmapped("a long-syntax mount with options the short form has not")
+    if kind == "volume":
+        if set(nested) - {"nocopy"}:
+            raise Unmapped("a long-syntax volume mount with options the short form has not")
+        if nested.get("nocopy") is True:
+            options.append("nocopy")
+    else:
+        # The short form of a bind mount also creates a missing host folder (compose
+        # v2's long form does too, unless `create_host_path: false`).
+        selinux = nested.get("selinux")
+        if nested.get("create_host_path") is False or set(nested) - {
+            "create_host_path",
+            "selinux",
+        }:
+            raise Unmapped("a long-syntax bind mount with options the short form has not")
+        if selinux in _SELINUX:
+            options.append(str(selinux))
+        if not source or not source.startswith(("/", ".", "$", "~")):
+            source = "./" + (source or "")
+    if value.get("consistency") is not None:
+        options.append(str(value["consistency"]))
+    short = f"{source}:{target}" if source else target
+    return short + (":" + ",".join(options) if options else "")
 
 
-def duration(value: Any) -> str:
+def duration(value: Any, text: Text) -> str:
     """A compose (Go) duration such as `1m30s` or `1.5s` in spec syntax (`1m30s`, `1500ms`)."""
-    text = value if isinstance(value, str) else ""
-    parts = _GO_DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise Unmapped(f"duration {show(value)} is not mapped: write it like 30s or 1m30s")
+    if isinstance(value, str) and "$" in value:
+        written = text(value)
+        try:
+            Duration.parse(written)
+        except ValueError:
+            raise Unmapped("a duration the spec cannot type") from None
+        return written
+    written = value if isinstance(value, str) else ""
+    parts = _GO_DURATION.findall(written)
+    if not parts or "".join(n + u for n, u in parts) != written:
+        raise Unmapped("a duration the spec cannot type")
     try:
         ns = sum(Decimal(number) * _NS[unit] for number, unit in parts)
     except InvalidOperation:
-        raise Unmapped(f"duration {show(value)} is not mapped") from None
+        raise Unmapped("a duration the spec cannot type") from None
     if ns % 10**6:
-        raise Unmapped(f"duration {show(value)} is not a whole number of milliseconds")
+        raise Unmapped("a duration finer than a millisecond")
     ms = int(ns // 10**6)
     # `1500ms` reads better than the `1s500ms` of Duration.render.
     return f"{ms}ms" if ms % 1000 else Duration(ms).render(days=True)
 
 
-def size(value: Any) -> str:
-    """A compose memory size (`512m`, `1G`, `536870912`) in spec syntax (`512m`)."""
+def size(value: Any, text: Text) -> str:
+    """A compose size (`512m`, `1G`, `536870912`, `${MEMORY}`) in spec syntax (`512m`)."""
+    written = text(value) if isinstance(value, str) else value
     try:
-        return Size.parse(value).render()
+        parsed = Size.parse(written)
     except (ValueError, TypeError):
-        raise Unmapped(f"size {show(value)} is not mapped: write it like 256m or 1g") from None
+        raise Unmapped("a size the spec cannot type") from None
+    return written if isinstance(written, str) and "$" in written else parsed.render()
 
 
-def env_value(value: Any) -> Any:
-    """A compose environment value as a spec scalar (numbers keep their written text)."""
-    if isinstance(value, float):
-        return str(value)
-    if isinstance(value, Decimal):
-        return format(value, "f") if value == value.to_integral_value() else str(value)
-    return value
+def integer(value: Any, text: Text) -> int | str:
+    """An integer, or compose text that interpolates one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and "$" in value:
+        written = text(value)
+        try:
+            VarInt.parse(written)
+        except ValueError:
+            raise Unmapped("an integer the spec cannot type") from None
+        return written
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value):
+        return int(value)
+    raise Unmapped("not an integer")

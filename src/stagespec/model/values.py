@@ -261,7 +261,9 @@ class PortMapping:
         return self.render()
 
 
-_MOUNT = re.compile(r"^(?:(?P<source>[^:]+):)?(?P<target>/[^:]*)(?::(?P<options>[a-zA-Z,]+))?$")
+_MOUNT = re.compile(
+    r"^(?:(?P<source>[^:]+):)?(?P<target>(?:/|\$\{)[^:]*)(?::(?P<options>[a-zA-Z,]+))?$"
+)
 _VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 MOUNT_OPTIONS = frozenset({"ro", "rw", "z", "Z", "cached", "delegated", "consistent", "nocopy"})
 """The options of a short-form mount compose knows: access, SELinux relabel, consistency."""
@@ -291,11 +293,16 @@ class VolumeMount:
                 "(anonymous), with ':ro' for read-only"
             )
         source, target = match.group("source") or "", match.group("target")
-        checked = _resolved(source, "a mount source")
-        is_path = checked == "." or checked.startswith(("./", "../", "/"))
-        if source and not (_VOLUME_NAME.match(checked) or is_path):
+        # a source from a variable with no value yet is the deploy host's to say
+        checked = substitute(source, _VALUES.get())
+        is_path = checked is None or checked == "." or checked.startswith(("./", "../", "/"))
+        if source and not (is_path or _VOLUME_NAME.match(checked or "")):
             raise ValueError(f"volume source {source!r} is neither a volume name nor a path")
-        if ".." in target.split("/"):
+        # with a variable that has no value yet, what is written is checked
+        target_path = substitute(target, _VALUES.get()) or target
+        if not target_path.startswith(("/", "${")):
+            raise ValueError(f"container path {target!r} is not an absolute path")
+        if ".." in target_path.split("/"):
             raise ValueError(f"container path {target!r} must not contain '..'")
         words = match.group("options").split(",") if match.group("options") else []
         unknown = [w for w in words if w not in MOUNT_OPTIONS]

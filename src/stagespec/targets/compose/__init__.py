@@ -59,7 +59,14 @@ from stagespec.targets.compose.secrets import (
     file_secrets,
     secret_env,
 )
-from stagespec.targets.compose.yaml import Quoted, dump
+from stagespec.targets.compose.yaml import (
+    Quoted,
+    Raw,
+    Variables,
+    compose_text,
+    dump,
+    interpolation,
+)
 from stagespec.targets.source_path import with_printable_source
 
 NAME = "compose"
@@ -271,7 +278,7 @@ def _service(spec: Spec, name: str, service: Service, spec_dir: str) -> dict[str
     if env:
         data["environment"] = env
     if service.volumes:
-        data["volumes"] = [_mount(mount, spec_dir) for mount in service.volumes]
+        data["volumes"] = [_mount(m, spec_dir, spec.variables) for m in service.volumes]
     _lists(service, data, ("tmpfs",))
     if secrets := _secrets(service, mounts):
         data["secrets"] = secrets
@@ -346,9 +353,31 @@ def _services(spec: Spec, spec_dir: str) -> dict[str, dict[str, Any]]:
             if own is None or (own.network_mode is None and not own.networks):
                 service["networks"] = [spec.network.name]
     for name in enabled(spec):
-        if spec.services[name].x_compose:
-            services[name] = merged(services[name], spec.services[name].x_compose)
+        if extension := spec.services[name].x_compose:
+            patch = _extension_paths(extension, spec_dir, spec.variables)
+            services[name] = merged(services[name], patch)
     return services
+
+
+def _extension_paths(
+    extension: dict[str, Any], spec_dir: str, variables: Variables
+) -> dict[str, Any]:
+    """A service's x-compose with its bind-mount sources rebased as typed mounts are: a
+    path in a spec is the spec's, wherever it is written. Other keys are left as written."""
+    volumes = extension.get("volumes")
+    if spec_dir == "." or not isinstance(volumes, list):
+        return extension
+    rebased: list[Any] = []
+    for item in volumes:
+        if isinstance(item, dict) and item.get("type") == "bind":
+            source = item.get("source")
+            if isinstance(source, str):
+                mount = VolumeMount(source=source, target="/")
+                text = _mount(mount, spec_dir, variables)
+                rest = text.removesuffix(":/")
+                item = {**item, "source": Raw(rest) if isinstance(text, Raw) else rest}
+        rebased.append(item)
+    return {**extension, "volumes": rebased}
 
 
 def _volume_names(spec: Spec) -> list[str]:
@@ -444,7 +473,7 @@ def _rebase(path: str, spec_dir: str) -> str:
     return joined if joined.startswith("../") else f"./{joined}"
 
 
-def _mount(mount: VolumeMount, spec_dir: str) -> str:
+def _mount(mount: VolumeMount, spec_dir: str, variables: Variables) -> str:
     if mount.is_named and references(mount.source):
         raise ComposeError(
             f"volume {mount.source!r} is named through a variable, but compose does not "
@@ -453,7 +482,24 @@ def _mount(mount: VolumeMount, spec_dir: str) -> str:
         )
     if mount.is_named or mount.is_anonymous:
         return mount.render()
+    first = REFERENCE.match(mount.source)
+    if first is not None and first.group(1) and spec_dir != ".":
+        return _variable_source(mount, first.group(1), spec_dir, variables)
     return replace(mount, source=_rebase(mount.source, spec_dir)).render()
+
+
+def _variable_source(mount: VolumeMount, name: str, spec_dir: str, variables: Variables) -> str:
+    """A mount whose source starts with `${NAME}`: a relative default, written relative to
+    the spec as every path of it is, is rebased onto the output folder. A value set on the
+    deploy host is compose's: relative to the compose file's folder."""
+    variable = variables.get(name)
+    default = variable.default if variable is not None else None
+    if default is None or not default.startswith("."):  # a name, or a path from the root
+        return mount.render()
+    text = compose_text(mount.render(), variables)
+    written = interpolation(name, variables)
+    rebased = _rebase(default, spec_dir)
+    return Raw(f"${{{name}:-{rebased.replace('$', '$$')}}}" + text.removeprefix(written))
 
 
 def render(build: BuildInput) -> dict[str, bytes]:

@@ -120,6 +120,8 @@ def component_names(spec: Spec) -> dict[str, str]:
                 f"service {role!r} clashes with the {role} of `monitoring`; rename the service"
             )
     converted = unique_names([*enabled, *roles], "service")
+    named = [m.source for n in enabled for m in spec.services[n].volumes if m.is_named]
+    unique_names(dict.fromkeys([*spec.volumes, *named]), "volume")  # no two claims as one
     return {name: converted[name] for name in enabled}
 
 

@@ -54,8 +54,9 @@ class K8sError(StagespecError):
 
 
 def object_name(name: str, what: str) -> str:
-    """A spec name as a Kubernetes object name: `_` becomes `-`; K8sError if still invalid."""
-    converted = name.replace("_", "-")
+    """A spec name as a Kubernetes object name: `_` and `.` become `-`, capitals small
+    letters (`vhost.d` is `vhost-d`); K8sError if still invalid."""
+    converted = name.replace("_", "-").replace(".", "-").lower()
     if not _DNS_LABEL.match(converted):
         raise K8sError(
             f"{what} {name!r} cannot name a Kubernetes object: {converted!r} must be at most "
@@ -73,7 +74,7 @@ def unique_names(names: Iterable[str], what: str) -> dict[str, str]:
         if converted in owners:
             raise K8sError(
                 f"{what}s {owners[converted]!r} and {name!r} both become {converted!r} in "
-                "Kubernetes, where `_` is not allowed; rename one"
+                "Kubernetes, where `_`, `.` and capitals are not allowed; rename one"
             )
         owners[converted] = name
         found[name] = converted
