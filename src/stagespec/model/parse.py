@@ -8,17 +8,26 @@ are all intact (see `engine/validate.py`).
 
 from __future__ import annotations
 
+import heapq
 import types
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from stagespec.capping import DEFAULT_MAX_FINDINGS, Omitted
-from stagespec.diagnostics import SHOWN_KEY_LENGTH, Diagnostic, at, dotted_path, quoted_key
+from stagespec.diagnostics import (
+    SHOWN_KEY_LENGTH,
+    Diagnostic,
+    Position,
+    at,
+    dotted_path,
+    quoted_key,
+)
 from stagespec.load.document import Document, Path
 from stagespec.model.spec import Spec
 from stagespec.model.validator import validate_spec
@@ -84,11 +93,17 @@ def parse_document(
     try:
         return Parsed(validate_spec(data), [])
     except ValidationError as e:
-        errors = _located(data, _errors(e))
-    diagnostics, omitted = _report(doc, errors, limit)
+        error = e
+    data, error, unknown = _without_unknown(data, error)
+    errors = _located(data, _errors(error))
+    reported = _reported(errors, unknown)
+    diagnostics, omitted = _report(doc, errors, limit, reported)
     if not salvage:
         return Parsed(None, diagnostics, omitted)
-    partial, failed = _salvage(data, [(path, loc) for path, loc, *_ in errors])
+    failed: set[Path] = set()
+    for group in reported.values():
+        failed |= group.failed_parts()
+    partial, failed = _salvage(data, [(path, loc) for path, loc, *_ in errors], failed)
     return Parsed(None, diagnostics, omitted, partial, frozenset(failed))
 
 
@@ -110,30 +125,213 @@ def _located(data: dict[str, Any], errors: Iterable[Any]) -> list[_Located]:
     return located
 
 
+# -- unknown keys, found beside the model before pydantic ---------------------------------
+#
+# Each unknown key is an error of pydantic's, which builds it, and then each is located in
+# the data and sorted: for 200,000 unknown keys that was most of a run. So the unknown keys
+# of each mapping that the model reads as one model (not inside a union, where pydantic's
+# locations name the union's members) are found by comparing the mapping's keys with the
+# model's, and all but the first are left out before pydantic validates again. The first
+# stays, so that pydantic still fails that model as it did (its own checks, such as a
+# service's "exactly one of image or build", do not run on a model with an unknown key),
+# and the rest are reported beside it, in the order pydantic gave: after it, as in the data.
+
+
+class _Shape:
+    """Where a part of the model reads mappings: a model (its keys, the shape of its
+    fields), or a dict or list of one shape; `None` stands for a part not walked."""
+
+    __slots__ = ("each", "fields", "known", "sequence")
+
+    def __init__(
+        self,
+        known: frozenset[str] | None = None,
+        fields: dict[str, _Shape] | None = None,
+        each: _Shape | None = None,
+        sequence: bool = False,
+    ) -> None:
+        self.known = known
+        """A model that forbids other keys: its keys (None: a dict, a list, or a model that
+        allows other keys)."""
+        self.fields = fields
+        """A model: the shape of each field walked into."""
+        self.each = each
+        """A dict or list: the shape of every value or item."""
+        self.sequence = sequence
+
+
+def _shape_of(annotation: Any) -> _Shape | None:
+    members = [m for m in _members(annotation) if m is not type(None)]
+    if len(members) != 1:
+        return None  # a union: pydantic's locations name its members
+    (member,) = members
+    if isinstance(member, type) and issubclass(member, BaseModel):
+        return _model_shape(member)
+    origin = typing.get_origin(member)
+    if origin is dict or origin is list:
+        each = _shape_of(typing.get_args(member)[-1 if origin is dict else 0])
+        return None if each is None else _Shape(each=each, sequence=origin is list)
+    return None
+
+
+@cache
+def _model_shape(model: type[BaseModel]) -> _Shape:
+    fields: dict[str, _Shape] = {}
+    for name, info in model.model_fields.items():
+        shape = _shape_of(info.annotation)
+        if shape is not None:
+            fields[name] = shape
+    known = frozenset(model.model_fields)
+    return _Shape(known if model.model_config.get("extra") == "forbid" else None, fields)
+
+
+class _Unknown:
+    """The unknown keys of one mapping: the first (left in, pydantic reports it) and the
+    others (left out, reported beside it)."""
+
+    __slots__ = ("first", "path", "rest")
+
+    def __init__(self, path: Path, first: str, rest: list[str]) -> None:
+        self.path = path
+        self.first = first
+        self.rest = rest
+
+    def failed_parts(self) -> set[Path]:
+        """The parts of the spec that the keys left out spoil (see `failed_part`)."""
+        depth = len(self.path)
+        parts = _PARTS_BY_HEAD.get(self.path[0], ()) if self.path else PARTS
+        named = {part[depth] for part in parts if len(part) > depth}
+        own = self.rest if "*" in named else [key for key in self.rest if key in named]
+        found = {failed_part((*self.path, key), (*self.path, key)) for key in own}
+        others = len(own) < len(self.rest)
+        if others and not self.path:
+            found.update((key,) for key in self.rest if key not in named)
+        elif others:  # every other key spoils the same part: see `failed_part`
+            key = next(key for key in self.rest if key not in named)
+            found.add(failed_part((*self.path, key), (*self.path, key)))
+        return found
+
+
+def _without_unknown(
+    data: dict[str, Any], error: ValidationError
+) -> tuple[dict[str, Any], ValidationError, list[_Unknown]]:
+    """`data` with all but the first unknown key of each mapping left out, pydantic's
+    error on it, and the keys left out; `data` and its `error` when there are none."""
+    if error.error_count() < 2:
+        return data, error, []  # not two unknown keys in one mapping
+    found: list[_Unknown] = []
+    pruned = _prune(data, _model_shape(Spec), (), found)
+    if not found:
+        return data, error, []
+    try:
+        validate_spec(pruned)
+    except ValidationError as e:
+        return pruned, e, found
+    return data, error, []  # not reached: the first unknown key of each mapping is left in
+
+
+def _prune(value: Any, shape: _Shape, path: Path, found: list[_Unknown]) -> Any:
+    """`value` with all but the first unknown key of each mapping left out (noted in
+    `found`); only what changes is copied."""
+    if shape.fields is not None:  # a model
+        if not isinstance(value, dict):
+            return value
+        result = value
+        known = shape.known
+        if known is not None:
+            unknown = [key for key in value if key not in known]
+            if len(unknown) > 1:
+                first = unknown[0]
+                found.append(_Unknown(path, first, unknown[1:]))
+                result = {k: v for k, v in value.items() if k in known or k == first}
+        for name, field_shape in shape.fields.items():
+            if name in result:
+                old = result[name]
+                new = _prune(old, field_shape, (*path, name), found)
+                if new is not old:
+                    result = dict(result) if result is value else result
+                    result[name] = new
+        return result
+    each = shape.each
+    assert each is not None
+    if shape.sequence and isinstance(value, list):
+        items = value
+        for index, old in enumerate(value):
+            new = _prune(old, each, (*path, index), found)
+            if new is not old:
+                items = list(value) if items is value else items
+                items[index] = new
+        return items
+    if not shape.sequence and isinstance(value, dict):
+        entries = value
+        for key, old in value.items():
+            new = _prune(old, each, (*path, key), found)
+            if new is not old:
+                entries = dict(value) if entries is value else entries
+                entries[key] = new
+        return entries
+    return value
+
+
+def _reported(errors: list[_Located], found: list[_Unknown]) -> dict[int, _Unknown]:
+    """Of the mappings whose unknown keys were left out, those whose first unknown key
+    pydantic reported (it validated that model), by the index of that error."""
+    if not found:
+        return {}
+    firsts = {(*group.path, group.first): group for group in found}
+    reported: dict[int, _Unknown] = {}
+    for index, (path, _, err, _) in enumerate(errors):
+        group = firsts.get(path)
+        if group is not None and err["type"] == "extra_forbidden":
+            reported[index] = group
+    return reported
+
+
 def _report(
-    doc: Document, errors: list[_Located], limit: int | None
+    doc: Document,
+    errors: list[_Located],
+    limit: int | None,
+    unknown: dict[int, _Unknown] | None = None,
 ) -> tuple[list[Diagnostic], Omitted]:
     """Diagnostics of the first `limit` errors of each code in file order; the rest counted.
 
     Only the errors shown get a message: a did-you-mean compares a key with every known
-    one, which for 200,000 unknown keys took most of a run.
+    one, which for 200,000 unknown keys took most of a run. `unknown` adds the unknown keys
+    left out before validation, each after the error of its mapping's first unknown key.
     """
-    order = []
     key_spans = doc.key_spans
+    # (where, whether an unknown key, the error's index, and after it which key left out)
+    order: dict[bool, list[tuple[Position, bool, int, int]]] = {False: [], True: []}
     for index, (path, _, err, _) in enumerate(errors):
         extra = err["type"] == "extra_forbidden"  # SS011, after SS010 at the same place
         span = (key_spans.get(path) if extra else None) or doc.span(path)
-        order.append((span.start, extra, index))
-    order.sort()
+        order[extra].append((span.start, extra, index, 0))
+    unknown = unknown or {}
+    for index, group in unknown.items():
+        prefix = group.path
+        order[True].extend(
+            ((key_spans.get(p) or doc.span(p)).start, True, index, place)
+            for place, p in enumerate(((*prefix, key) for key in group.rest), 1)
+        )
     diagnostics: set[Diagnostic] = set()
     omitted: Omitted = {}
-    shown = {False: 0, True: 0}
-    for start, extra, index in order:
-        if limit and shown[extra] >= limit:
-            omitted.setdefault("SS011" if extra else "SS010", set()).add((start.line, start.column))
-            continue
-        shown[extra] += 1
-        diagnostics.add(_diagnostic(doc, *errors[index]))
+    for extra, entries in order.items():
+        shown = heapq.nsmallest(limit, entries) if limit else entries
+        for _, _, index, place in shown:
+            if place:
+                group = unknown[index]
+                key_path = (*group.path, group.rest[place - 1])
+                err = {"type": "extra_forbidden", "loc": key_path}
+                diagnostics.add(_diagnostic(doc, key_path, key_path, err, None))
+            else:
+                diagnostics.add(_diagnostic(doc, *errors[index]))
+        if len(shown) < len(entries):
+            kept = {(start, index, place) for start, _, index, place in shown}
+            omitted["SS011" if extra else "SS010"] = {
+                start  # a Position: a (line, column) tuple
+                for start, _, index, place in entries
+                if (start, index, place) not in kept
+            }
     return sorted(diagnostics), omitted
 
 
@@ -147,14 +345,17 @@ def failed_part(path: Path, loc: tuple[int | str, ...]) -> Path:
 
 
 def _salvage(
-    data: dict[str, Any], errors: list[tuple[Path, tuple[int | str, ...]]]
+    data: dict[str, Any],
+    errors: list[tuple[Path, tuple[int | str, ...]]],
+    failed: set[Path] | None = None,
 ) -> tuple[Spec | None, set[Path]]:
-    """The Spec of `data` without the parts that hold errors, and those parts.
+    """The Spec of `data` without the parts that hold errors (and the parts `failed`),
+    and those parts.
 
     Leaving a part out can fail what holds it (a required key, a minimum length), so
     validation repeats, leaving out more, a few rounds at most.
     """
-    failed: set[Path] = set()
+    failed = set() if failed is None else failed
     for _ in range(_SALVAGE_ROUNDS):
         failed |= {failed_part(path, loc) for path, loc in errors}
         rest = _without(data, failed)
@@ -170,14 +371,11 @@ def _salvage(
 def _without(data: dict[str, Any], parts: Iterable[Path]) -> dict[str, Any]:
     """A copy of `data` without the values at `parts` (a part inside a non-mapping takes
     the whole value with it); nothing else is copied."""
-    drop: set[Any] = set()
+    parts = parts if isinstance(parts, set | frozenset) else set(parts)
     inner: dict[Any, list[Path]] = {}
-    for part in filter(None, parts):  # () would be the whole spec: nothing to salvage
-        if len(part) == 1:
-            drop.add(part[0])
-        else:
-            inner.setdefault(part[0], []).append(part[1:])
-    result = {k: v for k, v in data.items() if k not in drop}
+    for part in [part for part in parts if len(part) > 1]:  # () is the whole spec: kept
+        inner.setdefault(part[0], []).append(part[1:])
+    result = {k: v for k, v in data.items() if (k,) not in parts}
     for key, rests in inner.items():
         value = result.get(key)
         if isinstance(value, dict):
