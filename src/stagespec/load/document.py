@@ -7,6 +7,7 @@ ourselves (`events.py`), keeping the span of every key and value for diagnostics
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -23,8 +24,10 @@ from stagespec.load.events import (
     MAX_NUMBER_DIGITS,
     Path,
     PathKey,
+    RawSpan,
     Reader,
     TooDeep,
+    to_span,
 )
 from stagespec.load.readfile import MAX_BYTES, ReadError, decode_utf8, limit_text, read_bytes
 
@@ -43,6 +46,32 @@ __all__ = [
 ]
 
 
+class SpanTable(Mapping[Path, Span]):
+    """The spans of a document's nodes by path, kept as libyaml gave them: each becomes a
+    Span when it is read (see `events.RawSpan`)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: dict[Path, RawSpan]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, path: Path) -> Span:
+        return to_span(self._raw[path])
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        raw = self._raw.get(path)
+        return default if raw is None else to_span(raw)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._raw
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 @dataclass
 class Document:
     """A loaded spec: plain data plus the span of every key and value."""
@@ -50,8 +79,8 @@ class Document:
     file: str
     text: str
     data: dict[str, Any]
-    spans: dict[Path, Span] = field(default_factory=dict)
-    key_spans: dict[Path, Span] = field(default_factory=dict)
+    spans: Mapping[Path, Span] = field(default_factory=dict)
+    key_spans: Mapping[Path, Span] = field(default_factory=dict)
 
     def span(self, path: Path) -> Span:
         """The span of the value at `path`, or of its nearest ancestor that has one."""
@@ -113,9 +142,9 @@ def load_text(text: str, file: str = "<string>") -> Document:
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         message = f"the top level is {kind}; a spec is a mapping that starts with `stagespec: 1`"
-        root = reader.spans[()]
+        root = to_span(reader.spans[()])
         raise SpecLoadError([at(file, root, "SS006", "not-a-mapping", "error", message)])
-    return Document(file, text, data, reader.spans, reader.key_spans)
+    return Document(file, text, data, SpanTable(reader.spans), SpanTable(reader.key_spans))
 
 
 def _read(text: str, file: str) -> tuple[Reader, bool, Any]:

@@ -11,6 +11,7 @@ gets: it counts against the alias limit, and what failed in it fails again there
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -57,9 +58,28 @@ _KEY, _SKIP_VALUE = object(), object()  # a mapping's state between a key and it
 Mark = Any  # libyaml's marks, or PyYAML's: `.line` and `.column`, from 0
 
 
+RawSpan = tuple[int, int, int, int]
+"""A span as libyaml's marks give it: start line and column, end line and column, from 0.
+The tables of spans hold these, and a Span is made of one only when it is read: most are
+never read, and making a Span of every key and value was a third of the loader's time."""
+
+
 def _span(start: Mark, end: Mark) -> Span:
     begin: Position = _NEW(Position, (start.line + 1, start.column + 1))
     finish: Position = _NEW(Position, (end.line + 1, end.column + 1))
+    span: Span = _NEW(Span, (begin, finish))
+    return span
+
+
+def _raw(start: Mark, end: Mark) -> RawSpan:
+    return (start.line, start.column, end.line, end.column)
+
+
+def to_span(raw: RawSpan) -> Span:
+    """The Span of a raw span (positions from 1)."""
+    start_line, start_column, end_line, end_column = raw
+    begin: Position = _NEW(Position, (start_line + 1, start_column + 1))
+    finish: Position = _NEW(Position, (end_line + 1, end_column + 1))
     span: Span = _NEW(Span, (begin, finish))
     return span
 
@@ -127,7 +147,7 @@ class _Anchor:
     def __init__(self, index: int, start: Mark) -> None:
         self.index = index
         self.start = start
-        self.span: Span | None = None
+        self.span: RawSpan | None = None
 
 
 class _Pending(Exception):
@@ -150,8 +170,8 @@ class Builder:
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.spans: dict[Path, Span] = {}
-        self.key_spans: dict[Path, Span] = {}
+        self.spans: dict[Path, RawSpan] = {}
+        self.key_spans: dict[Path, RawSpan] = {}
         self.problems: list[Diagnostic] = []
         self.limit: Limit | None = None
         self.root_span = Span(Position(1, 1), Position(1, 1))
@@ -165,10 +185,10 @@ class Builder:
         self.alias_nodes = 0
         self.alias_site: Path = ()
 
-    def problem(self, span: Span, code: str, name: str, message: str) -> None:
-        self.problems.append(at(self.file, span, code, name, "error", message))
+    def problem(self, span: RawSpan, code: str, name: str, message: str) -> None:
+        self.problems.append(at(self.file, to_span(span), code, name, "error", message))
 
-    def unsupported_tag(self, span: Span, tag: str) -> None:
+    def unsupported_tag(self, span: RawSpan, tag: str) -> None:
         shown = tag.replace(_TAG, "!!")
         self.problem(
             span,
@@ -178,10 +198,10 @@ class Builder:
             "(strings, numbers, booleans, null, lists and mappings)",
         )
 
-    def bad_key(self, span: Span) -> None:
+    def bad_key(self, span: RawSpan) -> None:
         self.problem(span, "SS001", "yaml-syntax", "mapping keys must be plain names")
 
-    def duplicate_key(self, span: Span, key: str, first: Position) -> None:
+    def duplicate_key(self, span: RawSpan, key: str, first: Position) -> None:
         self.problem(
             span,
             "SS002",
@@ -190,7 +210,7 @@ class Builder:
             f"{first.column}; YAML keeps only one, so remove or rename one of them",
         )
 
-    def scalar(self, event: ScalarEvent, span: Span) -> Any:
+    def scalar(self, event: ScalarEvent, span: RawSpan) -> Any:
         """The value of a scalar node, by its tag."""
         tag, text = event.tag, event.value
         try:
@@ -204,7 +224,7 @@ class Builder:
             if kind in _EXPLICIT and _EXPLICIT[kind].match(text):
                 return core_scalar(text)
         except ValueError as e:
-            raise Limit(span, str(e)) from None
+            raise Limit(to_span(span), str(e)) from None
         if kind == "bool" or kind in _EXPLICIT:
             self.problem(span, "SS001", "yaml-syntax", f"{text!r} is not a valid !!{kind}")
         else:
@@ -228,7 +248,7 @@ class Builder:
             node = _Anchor(index, event.start_mark)
             self.anchors[anchor] = node
             if type(event) is ScalarEvent:
-                node.span = _span(event.start_mark, event.end_mark)
+                node.span = _raw(event.start_mark, event.end_mark)
             else:
                 self.open_anchors.append(node)
         return index
@@ -239,7 +259,7 @@ class Builder:
             raise ComposerError(None, None, "found undefined alias", _mark(event))
         return found
 
-    def close_anchor(self, span: Span) -> None:
+    def close_anchor(self, span: RawSpan) -> None:
         """The innermost open anchored collection ended: it may now be replayed."""
         anchor = self.open_anchors.pop()
         anchor.span = span
@@ -267,10 +287,10 @@ class Builder:
     def _next(self, index: int) -> int:
         return self.ends.get(index, index) + 1
 
-    def _recorded_span(self, index: int) -> Span:
+    def _recorded_span(self, index: int) -> RawSpan:
         event = self.recorded[index]
         end = self.recorded[self.ends.get(index, index)]
-        return _span(event.start_mark, end.end_mark)
+        return _raw(event.start_mark, end.end_mark)
 
     def replay(self, index: int, path: Path, depth: int, aliased: bool) -> Any:
         """Build the recorded node at `index` as if it stood at `path`."""
@@ -281,7 +301,8 @@ class Builder:
                 raise _Pending(anchor, path, depth, aliased, self.alias_site)
             return self.replay(anchor.index, path, depth, aliased)
         if depth > MAX_DEPTH:
-            raise Limit(self._recorded_span(index), f"nesting deeper than {MAX_DEPTH} levels")
+            where = to_span(self._recorded_span(index))
+            raise Limit(where, f"nesting deeper than {MAX_DEPTH} levels")
         if index in self.seen and not aliased:
             aliased = True
             self.alias_site = path[:-1]
@@ -331,7 +352,7 @@ class Builder:
             span = self._recorded_span(index)
         return self.key(event, span, taken, path)
 
-    def key(self, event: Event, span: Span, taken: dict[str, Any], path: Path) -> str | None:
+    def key(self, event: Event, span: RawSpan, taken: dict[str, Any], path: Path) -> str | None:
         """A key of the mapping `taken` at `path`, its span noted; None after reporting it
         (not plain, or a duplicate)."""
         if type(event) is not ScalarEvent or event.tag not in (None, "!", _STR):
@@ -339,7 +360,7 @@ class Builder:
             return None
         key: str = event.value
         if key in taken:
-            self.duplicate_key(span, key, self.key_spans[(*path, key)].start)
+            self.duplicate_key(span, key, to_span(self.key_spans[(*path, key)]).start)
             return None
         self.key_spans[(*path, key)] = span
         return key
@@ -355,7 +376,8 @@ class _Frame:
     """A collection being read: where its children go and what happens when it closes."""
 
     __slots__ = (
-        "anchored", "depth", "index", "is_map", "key", "kind", "path", "skip", "start", "value",
+        "anchored", "depth", "index", "is_map", "key", "key_path", "kind", "path", "skip", "start",
+        "value",
     )  # fmt: skip
 
     def __init__(self, path: Path, is_map: bool | None, depth: int, kind: int, event: Event):
@@ -364,6 +386,8 @@ class _Frame:
         self.is_map = is_map
         """None for the frame around the document's root node."""
         self.key: object = _KEY
+        self.key_path: Path = ()
+        """The path of the value after the key just read, in `Reader.read`'s short way."""
         self.depth = depth
         self.kind = kind
         self.skip = kind != _BUILT
@@ -405,18 +429,50 @@ class Reader(Builder):
         if type(event) is StreamEndEvent or event is None:
             return False, None
         top = frame = _Frame((), None, -1, _BUILT, event)
-        get = parser.get_event
+        get: Callable[[], Any] = parser.get_event  # each event's type is tested below
+        spans, key_spans, open_anchors = self.spans, self.key_spans, self.open_anchors
         while True:
             event = get()
             kind = type(event)
             if kind is ScalarEvent:
-                self._scalar(frame, event)  # type: ignore[arg-type]
+                # The short way for the commonest event, a plain key or value in a mapping
+                # that is built, with no anchor about: what `_scalar` does, written out.
+                if (
+                    frame.is_map
+                    and not frame.skip
+                    and event.tag is None
+                    and event.anchor is None
+                    and not open_anchors
+                ):
+                    key = frame.key
+                    text = event.value
+                    start, end = event.start_mark, event.end_mark
+                    span = (start.line, start.column, end.line, end.column)
+                    if key is _KEY:
+                        if text not in frame.value:  # a duplicate is reported by `key`
+                            frame.key = text
+                            key_spans[path := (*frame.path, text)] = span
+                            frame.key_path = path
+                            continue
+                    elif key is not _SKIP_VALUE and frame.depth < MAX_DEPTH:
+                        if not event.implicit[0] or (text and text[0] not in _MAYBE_NOT_STRING):
+                            value: Any = text  # quoted, or a plain string: as scalar() says
+                        elif text.isdigit() and text.isascii() and len(text) <= MAX_NUMBER_DIGITS:
+                            value = int(text)
+                        else:
+                            self._scalar(frame, event)
+                            continue
+                        frame.key = _KEY
+                        spans[frame.key_path] = span
+                        frame.value[key] = value
+                        continue
+                self._scalar(frame, event)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                frame = self._start(frame, event)  # type: ignore[arg-type]
+                frame = self._start(frame, event)
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                frame = self._end(frame, event)  # type: ignore[arg-type]
+                frame = self._end(frame, event)
             else:
-                self._alias(frame, event)  # type: ignore[arg-type]
+                self._alias(frame, event)
             if frame is top:
                 break
         get()  # the document's end
@@ -438,9 +494,10 @@ class Reader(Builder):
         for open_frame in self.stack:
             open_frame.skip = True
 
-    def _key(self, frame: _Frame, event: Event, span: Span) -> None:
+    def _key(self, frame: _Frame, event: Event, span: RawSpan) -> None:
         key = self.key(event, span, frame.value, frame.path)
         frame.key = _SKIP_VALUE if key is None else key
+        frame.key_path = () if key is None else (*frame.path, key)
 
     def _scalar(self, frame: _Frame, event: ScalarEvent) -> None:
         # The commonest event by far, so written out: the same steps as _start's.
@@ -448,7 +505,7 @@ class Reader(Builder):
         index = self.record(event, anchor) if anchor is not None or self.open_anchors else -1
         if frame.skip:
             return
-        span = _span(event.start_mark, event.end_mark)
+        span = _raw(event.start_mark, event.end_mark)
         is_map = frame.is_map
         if is_map:
             key = frame.key
@@ -462,7 +519,7 @@ class Reader(Builder):
         else:
             path = () if is_map is None else (*frame.path, len(frame.value))
         if frame.depth >= MAX_DEPTH:
-            self._stop(Limit(span, f"nesting deeper than {MAX_DEPTH} levels"), frame)
+            self._stop(Limit(to_span(span), f"nesting deeper than {MAX_DEPTH} levels"), frame)
             return
         if index >= 0:
             self.seen.add(index)
@@ -523,7 +580,7 @@ class Reader(Builder):
 
     def _end(self, frame: _Frame, event: MappingEndEvent | SequenceEndEvent) -> _Frame:
         parent = self.stack.pop()
-        span = _span(frame.start, event.end_mark)
+        span = _raw(frame.start, event.end_mark)
         if frame.index >= 0:
             self.ends[frame.index] = len(self.recorded)
             self.recorded.append(event)
@@ -565,4 +622,5 @@ class Reader(Builder):
         """The span of `path` or of its nearest ancestor that has one."""
         while path not in self.spans and path:
             path = path[:-1]
-        return self.spans.get(path, Span(Position(1, 1), Position(1, 1)))
+        raw = self.spans.get(path)
+        return Span(Position(1, 1), Position(1, 1)) if raw is None else to_span(raw)
