@@ -164,7 +164,7 @@ class _Gate:
         self.doc = doc
         self.failed = failed
         self.inside: dict[Path, list[Path]] = {}  # a path -> the failed parts under it
-        for part in failed:
+        for part in [part for part in failed if len(part) > 1]:  # often many of one key
             for depth in range(1, len(part)):
                 self.inside.setdefault(part[:depth], []).append(part)
         self._order: list[Path] | None = None

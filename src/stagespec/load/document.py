@@ -71,6 +71,24 @@ class SpanTable(Mapping[Path, Span]):
     def __len__(self) -> int:
         return len(self._raw)
 
+    def moved(self, prefix: Path) -> SpanTable:
+        """A copy in which each span under `prefix` is also at its path without it."""
+        raw = dict(self._raw)
+        depth = len(prefix)
+        for path, span in self._raw.items():
+            if path[:depth] == prefix and len(path) > depth:
+                raw[path[depth:]] = span
+        return SpanTable(raw)
+
+    def starts(self, paths: list[Path]) -> list[Position | None]:
+        """Where the node at each path starts (None without one), making no Span."""
+        get = self._raw.get
+        new = tuple.__new__
+        return [
+            None if (raw := get(path)) is None else new(Position, (raw[0] + 1, raw[1] + 1))
+            for path in paths
+        ]
+
 
 @dataclass
 class Document:
@@ -91,6 +109,30 @@ class Document:
     def key_span(self, path: Path) -> Span:
         """The span of the key at `path` (its value's span when there is no key)."""
         return self.key_spans.get(path) or self.span(path)
+
+    def overlay_spans(self, prefix: Path) -> tuple[Mapping[Path, Span], Mapping[Path, Span]]:
+        """The spans and key spans of the document of an overlay at `prefix`: those of this
+        document, and each span under `prefix` also at its path without it."""
+        tables: list[Mapping[Path, Span]] = []
+        for table in (self.spans, self.key_spans):
+            if isinstance(table, SpanTable):
+                tables.append(table.moved(prefix))
+                continue
+            moved = dict(table)
+            for path, span in table.items():
+                if path[: len(prefix)] == prefix and len(path) > len(prefix):
+                    moved[path[len(prefix) :]] = span
+            tables.append(moved)
+        return tables[0], tables[1]
+
+    def key_starts(self, paths: list[Path]) -> list[Position]:
+        """`key_span(path).start` of each path, for many paths at once."""
+        table = self.key_spans
+        if isinstance(table, SpanTable):
+            found = table.starts(paths)
+        else:
+            found = [None if (span := table.get(path)) is None else span.start for path in paths]
+        return [start or self.span(path).start for start, path in zip(found, paths, strict=True)]
 
 
 _ORIGIN = Span(Position(1, 1), Position(1, 1))

@@ -25,11 +25,6 @@ def environment_document(doc: Document, name: str) -> Document:
     overlay = (doc.data.get("environments") or {}).get(name) or {}
     base = {k: v for k, v in doc.data.items() if k != "environments"}
     prefix: Path = ("environments", name)
-    spans = dict(doc.spans)
-    key_spans = dict(doc.key_spans)
-    for source, target in ((doc.spans, spans), (doc.key_spans, key_spans)):
-        for path, span in source.items():
-            if path[:2] == prefix and len(path) > 2:
-                target[path[2:]] = span
+    spans, key_spans = doc.overlay_spans(prefix)
     data = merge(base, overlay) if isinstance(overlay, dict) else base
     return Document(file=doc.file, text=doc.text, data=data, spans=spans, key_spans=key_spans)

@@ -9,6 +9,8 @@ are all intact (see `engine/validate.py`).
 from __future__ import annotations
 
 import heapq
+import itertools
+import operator
 import types
 import typing
 from collections.abc import Iterable
@@ -89,7 +91,8 @@ def parse_document(
     """Validate into a Spec; when that fails, the diagnostics (at most `limit` per code, the
     rest counted) and, with `salvage`, the partial Spec of the parts that passed."""
     data = doc.data if data is None else data
-    data = {k: v for k, v in data.items() if not k.startswith("x-") or k in TYPED_EXTENSIONS}
+    if any(map(str.startswith, data, itertools.repeat("x-"))):  # no Python code per key
+        data = {k: v for k, v in data.items() if not k.startswith("x-") or k in TYPED_EXTENSIONS}
     try:
         return Parsed(validate_spec(data), [])
     except ValidationError as e:
@@ -102,7 +105,7 @@ def parse_document(
         return Parsed(None, diagnostics, omitted)
     failed: set[Path] = set()
     for group in reported.values():
-        failed |= group.failed_parts()
+        group.add_failed_parts(failed)
     partial, failed = _salvage(data, [(path, loc) for path, loc, *_ in errors], failed)
     return Parsed(None, diagnostics, omitted, partial, frozenset(failed))
 
@@ -189,27 +192,41 @@ class _Unknown:
     """The unknown keys of one mapping: the first (left in, pydantic reports it) and the
     others (left out, reported beside it)."""
 
-    __slots__ = ("first", "path", "rest")
+    __slots__ = ("_paths", "first", "path", "rest")
 
     def __init__(self, path: Path, first: str, rest: list[str]) -> None:
         self.path = path
         self.first = first
         self.rest = rest
+        self._paths: list[Path] | None = None
 
-    def failed_parts(self) -> set[Path]:
-        """The parts of the spec that the keys left out spoil (see `failed_part`)."""
+    def paths(self) -> list[Path]:
+        """The path of each key left out."""
+        if self._paths is None:
+            self._paths = [(*self.path, key) for key in self.rest]
+        return self._paths
+
+    def add_failed_parts(self, failed: set[Path]) -> None:
+        """Add the parts of the spec that the keys left out spoil (see `failed_part`)."""
         depth = len(self.path)
         parts = _PARTS_BY_HEAD.get(self.path[0], ()) if self.path else PARTS
         named = {part[depth] for part in parts if len(part) > depth}
-        own = self.rest if "*" in named else [key for key in self.rest if key in named]
-        found = {failed_part((*self.path, key), (*self.path, key)) for key in own}
-        others = len(own) < len(self.rest)
-        if others and not self.path:
-            found.update((key,) for key in self.rest if key not in named)
-        elif others:  # every other key spoils the same part: see `failed_part`
-            key = next(key for key in self.rest if key not in named)
-            found.add(failed_part((*self.path, key), (*self.path, key)))
-        return found
+        paths = self.paths()
+        if "*" in named:
+            failed.update(failed_part(path, path) for path in paths)
+            return
+        own = named.intersection(self.rest)  # keys that may be, or be in, a part of their own
+        if own:
+            failed.update(
+                failed_part(p, p) for k, p in zip(self.rest, paths, strict=True) if k in own
+            )
+        if len(own) == len(self.rest):
+            return
+        if not self.path:  # a top-level key is the part it spoils
+            failed.update(paths if not own else (p for p in paths if p[0] not in own))
+        else:  # every other key spoils the same part: see `failed_part`
+            path = next(p for k, p in zip(self.rest, paths, strict=True) if k not in own)
+            failed.add(failed_part(path, path))
 
 
 def _without_unknown(
@@ -307,31 +324,42 @@ def _report(
         span = (key_spans.get(path) if extra else None) or doc.span(path)
         order[extra].append((span.start, extra, index, 0))
     unknown = unknown or {}
+    # The keys left out of a mapping are in file order (nearly always): those after its
+    # first `limit` cannot be shown, and only where they are is needed.
+    never_shown: list[Position] = []
     for index, group in unknown.items():
-        prefix = group.path
-        order[True].extend(
-            ((key_spans.get(p) or doc.span(p)).start, True, index, place)
-            for place, p in enumerate(((*prefix, key) for key in group.rest), 1)
-        )
+        starts = doc.key_starts(group.paths())
+        cut = len(starts)
+        if (
+            limit
+            and cut > limit
+            and all(map(operator.le, starts, itertools.islice(starts, 1, None)))
+        ):
+            cut = limit
+            never_shown += itertools.islice(starts, limit, None)
+        order[True].extend((starts[place - 1], True, index, place) for place in range(1, cut + 1))
     diagnostics: set[Diagnostic] = set()
     omitted: Omitted = {}
     for extra, entries in order.items():
         shown = heapq.nsmallest(limit, entries) if limit else entries
         for _, _, index, place in shown:
             if place:
-                group = unknown[index]
-                key_path = (*group.path, group.rest[place - 1])
+                key_path = unknown[index].paths()[place - 1]
                 err = {"type": "extra_forbidden", "loc": key_path}
                 diagnostics.add(_diagnostic(doc, key_path, key_path, err, None))
             else:
                 diagnostics.add(_diagnostic(doc, *errors[index]))
-        if len(shown) < len(entries):
-            kept = {(start, index, place) for start, _, index, place in shown}
-            omitted["SS011" if extra else "SS010"] = {
-                start  # a Position: a (line, column) tuple
-                for start, _, index, place in entries
-                if (start, index, place) not in kept
-            }
+        more = never_shown if extra else []
+        if len(shown) < len(entries) or more:
+            places: set[tuple[int, int]] = {entry[0] for entry in entries}  # Positions
+            places.update(more)
+            if len(places) == len(entries) + len(more):  # none at the place of another
+                places.difference_update(entry[0] for entry in shown)
+            else:
+                kept = {(start, index, place) for start, _, index, place in shown}
+                places = {e[0] for e in entries if (e[0], e[2], e[3]) not in kept}
+                places.update(more)
+            omitted["SS011" if extra else "SS010"] = places
     return sorted(diagnostics), omitted
 
 

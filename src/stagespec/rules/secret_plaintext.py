@@ -52,8 +52,14 @@ from typing import Any
 from stagespec.diagnostics import Severity, dotted_path
 from stagespec.load.document import Document, Path
 from stagespec.rules.base import Context, Finding
+from stagespec.secretscan.scanner import (
+    SHORTEST_SELF_EVIDENT,
+    is_sensitive_key,
+    option_name,
+    scan,
+    scan_words,
+)
 from stagespec.secretscan.scanner import Finding as Secret
-from stagespec.secretscan.scanner import option_name, scan, scan_words
 
 CODE = "SS301"
 NAME = "secret-plaintext"
@@ -85,14 +91,22 @@ def _key(path: Path, key: str) -> str:
 
 
 def _strings(value: Any, path: Path, key: str | None, found: list[_Literal]) -> None:
-    """Append every literal under `value` to `found`, in document order."""
+    """Append every literal under `value` to `found`, in document order, but those that
+    `scan` passes over at once (shorter than `k=v`, under a key that names no secret)."""
     if isinstance(value, dict):
         if path in _SKIP or (len(value) == 1 and "secret" in value):
             return
         if len(path) == 4 and path[0] == "services" and path[2] == "secrets":
             value = {k: v for k, v in value.items() if k != "secret"}  # a mount names one
         for k, v in value.items():
-            _strings(v, (*path, k), _key(path, k), found)
+            kind = type(v)
+            if kind is str or kind is int:  # most values: judged here, as scan() begins
+                text = v if kind is str else str(v)
+                name = _key(path, k)
+                if len(text) >= SHORTEST_SELF_EVIDENT or is_sensitive_key(name):
+                    found.append(((*path, k), name, text))
+            else:
+                _strings(v, (*path, k), _key(path, k), found)
     elif isinstance(value, list):
         words = [scalar_text(v) for v in value]
         if value and all(word is not None for word in words):
@@ -100,7 +114,9 @@ def _strings(value: Any, path: Path, key: str | None, found: list[_Literal]) -> 
             return
         for i, v in enumerate(value):
             _strings(v, (*path, i), option_name(value[i - 1]) if i else None, found)
-    elif (text := scalar_text(value)) is not None:
+    elif (text := scalar_text(value)) is not None and (
+        len(text) >= SHORTEST_SELF_EVIDENT or (key is not None and is_sensitive_key(key))
+    ):
         found.append((path, key, text))
 
 

@@ -51,7 +51,15 @@ from stagespec.secretscan.shapes import (
     has_classes,
 )
 
-__all__ = ["Finding", "names_secret", "option_name", "scan", "scan_words"]
+__all__ = [
+    "SHORTEST_SELF_EVIDENT",
+    "Finding",
+    "is_sensitive_key",
+    "names_secret",
+    "option_name",
+    "scan",
+    "scan_words",
+]
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ _B64_LIMIT_SENSITIVE, _HEX_LIMIT_SENSITIVE = 3.5, 2.5
 
 # Shorter than `k=v`, a value holds no pair, token, URL, command or high-entropy string:
 # only a key that names a secret makes it one (`PIN: 12`).
-_SHORTEST_SELF_EVIDENT = 3
+SHORTEST_SELF_EVIDENT = 3
 
 
 def scan(
@@ -88,7 +96,7 @@ def scan(
     """Return the most specific finding for a literal string `value` found under
     mapping key `key` (None when in a list, e.g. a command argument). The entropy
     thresholds are lowered by the defaults' margins under a sensitive key."""
-    if len(value) < _SHORTEST_SELF_EVIDENT and (key is None or not _is_sensitive_key(key)):
+    if len(value) < SHORTEST_SELF_EVIDENT and (key is None or not _is_sensitive_key(key)):
         return None  # most values of a spec are like this: `80`, `on`; no cache entry
     return _scan(key, value, entropy_base64, entropy_hex)
 
@@ -249,11 +257,18 @@ _SENSITIVE_PART = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=4096)
 def _is_sensitive_key(key: str) -> bool:
     """True when a key name says its value is a secret (and not metadata about one)."""
-    if _SENSITIVE_PART.search(key.lower()) is None:
-        return False
+    # Most keys are told apart by one search, done before the cache: a spec of many
+    # distinct keys would only fill it, each look-up a miss.
+    return _SENSITIVE_PART.search(key.lower()) is not None and _names_secret_by_words(key)
+
+
+is_sensitive_key = _is_sensitive_key
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_secret_by_words(key: str) -> bool:
     words = _key_words(key)
     if not words or words[-1] in META_SUFFIXES or words[0] in META_PREFIXES:
         return False
