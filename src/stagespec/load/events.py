@@ -53,6 +53,7 @@ _NEW = tuple.__new__  # builds the NamedTuples without their Python-level __new_
 # What an open collection is, for what happens when it closes.
 _BUILT, _SKIPPED, _UNSUPPORTED, _BAD_KEY = range(4)
 _KEY, _SKIP_VALUE = object(), object()  # a mapping's state between a key and its value
+_LONG_WAY = object()  # a scalar that `Reader.read` leaves to `_scalar`
 
 
 Mark = Any  # libyaml's marks, or PyYAML's: `.line` and `.column`, from 0
@@ -431,41 +432,38 @@ class Reader(Builder):
         top = frame = _Frame((), None, -1, _BUILT, event)
         get: Callable[[], Any] = parser.get_event  # each event's type is tested below
         spans, key_spans, open_anchors = self.spans, self.key_spans, self.open_anchors
+        # The short way for the commonest event, a plain key or value in a mapping that is
+        # built, with no anchor about: what `_scalar` does, written out. Whether the current
+        # frame allows it, and what of it is used, is read again after every other step.
+        short, values, shallow = False, {}, False
+        base: Path = ()
         while True:
             event = get()
             kind = type(event)
             if kind is ScalarEvent:
-                # The short way for the commonest event, a plain key or value in a mapping
-                # that is built, with no anchor about: what `_scalar` does, written out.
-                if (
-                    frame.is_map
-                    and not frame.skip
-                    and event.tag is None
-                    and event.anchor is None
-                    and not open_anchors
-                ):
+                if short and event.tag is None and event.anchor is None:
                     key = frame.key
                     text = event.value
                     start, end = event.start_mark, event.end_mark
                     span = (start.line, start.column, end.line, end.column)
                     if key is _KEY:
-                        if text not in frame.value:  # a duplicate is reported by `key`
+                        if text not in values:  # a duplicate is reported by `key`
                             frame.key = text
-                            key_spans[path := (*frame.path, text)] = span
+                            key_spans[path := base + (text,)] = span
                             frame.key_path = path
                             continue
-                    elif key is not _SKIP_VALUE and frame.depth < MAX_DEPTH:
+                    elif key is not _SKIP_VALUE and shallow:
                         if not event.implicit[0] or (text and text[0] not in _MAYBE_NOT_STRING):
                             value: Any = text  # quoted, or a plain string: as scalar() says
                         elif text.isdigit() and text.isascii() and len(text) <= MAX_NUMBER_DIGITS:
                             value = int(text)
                         else:
-                            self._scalar(frame, event)
+                            value = _LONG_WAY
+                        if value is not _LONG_WAY:
+                            frame.key = _KEY
+                            spans[frame.key_path] = span
+                            values[key] = value
                             continue
-                        frame.key = _KEY
-                        spans[frame.key_path] = span
-                        frame.value[key] = value
-                        continue
                 self._scalar(frame, event)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 frame = self._start(frame, event)
@@ -475,6 +473,9 @@ class Reader(Builder):
                 self._alias(frame, event)
             if frame is top:
                 break
+            short = bool(frame.is_map) and not frame.skip and not open_anchors
+            if short:
+                values, base, shallow = frame.value, frame.path, frame.depth < MAX_DEPTH
         get()  # the document's end
         event = get()
         if type(event) is not StreamEndEvent and event is not None:

@@ -93,20 +93,21 @@ def parse_document(
     data = doc.data if data is None else data
     if any(map(str.startswith, data, itertools.repeat("x-"))):  # no Python code per key
         data = {k: v for k, v in data.items() if not k.startswith("x-") or k in TYPED_EXTENSIONS}
+    data, unknown = _without_unknown(data)
     try:
-        return Parsed(validate_spec(data), [])
+        return Parsed(validate_spec(data), [])  # not with unknown keys: the first is left in
     except ValidationError as e:
-        error = e
-    data, error, unknown = _without_unknown(data, error)
-    errors = _located(data, _errors(error))
+        errors = _located(data, _errors(e))
     reported = _reported(errors, unknown)
     diagnostics, omitted = _report(doc, errors, limit, reported)
     if not salvage:
         return Parsed(None, diagnostics, omitted)
-    failed: set[Path] = set()
+    partial, failed = _salvage(data, [(path, loc) for path, loc, *_ in errors])
+    # The keys left out are not in `data`: what they spoil is left out of `partial` already
+    # (the part of their mapping's first unknown key, or the key itself), so it joins the
+    # failed parts only now, not in every round of salvaging.
     for group in reported.values():
         group.add_failed_parts(failed)
-    partial, failed = _salvage(data, [(path, loc) for path, loc, *_ in errors], failed)
     return Parsed(None, diagnostics, omitted, partial, frozenset(failed))
 
 
@@ -203,7 +204,8 @@ class _Unknown:
     def paths(self) -> list[Path]:
         """The path of each key left out."""
         if self._paths is None:
-            self._paths = [(*self.path, key) for key in self.rest]
+            prefix = self.path
+            self._paths = [prefix + (key,) for key in self.rest]
         return self._paths
 
     def add_failed_parts(self, failed: set[Path]) -> None:
@@ -229,22 +231,12 @@ class _Unknown:
             failed.add(failed_part(path, path))
 
 
-def _without_unknown(
-    data: dict[str, Any], error: ValidationError
-) -> tuple[dict[str, Any], ValidationError, list[_Unknown]]:
-    """`data` with all but the first unknown key of each mapping left out, pydantic's
-    error on it, and the keys left out; `data` and its `error` when there are none."""
-    if error.error_count() < 2:
-        return data, error, []  # not two unknown keys in one mapping
+def _without_unknown(data: dict[str, Any]) -> tuple[dict[str, Any], list[_Unknown]]:
+    """`data` with all but the first unknown key of each mapping left out, and the keys
+    left out; `data` itself when no mapping has two unknown keys."""
     found: list[_Unknown] = []
     pruned = _prune(data, _model_shape(Spec), (), found)
-    if not found:
-        return data, error, []
-    try:
-        validate_spec(pruned)
-    except ValidationError as e:
-        return pruned, e, found
-    return data, error, []  # not reached: the first unknown key of each mapping is left in
+    return (pruned, found) if found else (data, [])
 
 
 def _prune(value: Any, shape: _Shape, path: Path, found: list[_Unknown]) -> Any:
@@ -373,17 +365,14 @@ def failed_part(path: Path, loc: tuple[int | str, ...]) -> Path:
 
 
 def _salvage(
-    data: dict[str, Any],
-    errors: list[tuple[Path, tuple[int | str, ...]]],
-    failed: set[Path] | None = None,
+    data: dict[str, Any], errors: list[tuple[Path, tuple[int | str, ...]]]
 ) -> tuple[Spec | None, set[Path]]:
-    """The Spec of `data` without the parts that hold errors (and the parts `failed`),
-    and those parts.
+    """The Spec of `data` without the parts that hold errors, and those parts.
 
     Leaving a part out can fail what holds it (a required key, a minimum length), so
     validation repeats, leaving out more, a few rounds at most.
     """
-    failed = set() if failed is None else failed
+    failed: set[Path] = set()
     for _ in range(_SALVAGE_ROUNDS):
         failed |= {failed_part(path, loc) for path, loc in errors}
         rest = _without(data, failed)
