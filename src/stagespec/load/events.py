@@ -449,7 +449,7 @@ class Reader(Builder):
                     if key is _KEY:
                         if text not in values:  # a duplicate is reported by `key`
                             frame.key = text
-                            key_spans[path := base + (text,)] = span
+                            key_spans[path := base + (text,)] = span  # noqa: RUF005 (faster)
                             frame.key_path = path
                             continue
                     elif key is not _SKIP_VALUE and shallow:
