@@ -18,7 +18,6 @@ Fixed: `depends_on: [postgres]`, naming a service of the spec.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 
 from stagespec.diagnostics import Severity
@@ -44,6 +43,8 @@ COMPOSE_DEFAULT_NETWORK = "default"
 
 
 def _missing(path: Path, kind: str, name: str, known: Iterable[str]) -> Finding:
+    import difflib  # only for a mistake: not on every start
+
     hint = difflib.get_close_matches(name, list(known), n=1)
     suffix = f"; did you mean {hint[0]!r}?" if hint else ""
     return Finding(path, f"{kind} {name!r} is not declared{suffix}")
