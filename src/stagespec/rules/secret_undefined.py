@@ -15,7 +15,6 @@ Fixed: `{secret: db_password}`, or declare `db_pasword` under `secrets:`.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity
@@ -32,6 +31,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     declared = ctx.spec.secrets
     for path, ref in secret_refs(ctx.spec):
         if ref.secret not in declared:
+            import difflib  # only for a mistake: not on every start
+
             hint = difflib.get_close_matches(ref.secret, list(declared), n=1)
             suffix = f"; did you mean {hint[0]!r}?" if hint else ""
             yield Finding(path, f"secret {ref.secret!r} is not declared under `secrets:`{suffix}")
