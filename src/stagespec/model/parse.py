@@ -184,8 +184,8 @@ def _model_shape(model: type[BaseModel]) -> _Shape:
     for name, info in model.model_fields.items():
         shape = _shape_of(info.annotation)
         if shape is not None:
-            fields[name] = shape
-    known = frozenset(model.model_fields)
+            fields[info.alias or name] = shape
+    known = frozenset(_keys_of(model))
     return _Shape(known if model.model_config.get("extra") == "forbid" else None, fields)
 
 
@@ -482,13 +482,19 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
         if current is None:
             return []
     model = _model_in(current)
-    return sorted(model.model_fields) if model else []
+    return sorted(_keys_of(model)) if model else []
+
+
+def _keys_of(model: type[BaseModel]) -> list[str]:
+    """The keys a model is written with: each field's alias (`x-compose`), else its name."""
+    return [info.alias or name for name, info in model.model_fields.items()]
 
 
 def _step(annotation: Any, part: int | str) -> Any:
     model = _model_in(annotation)
     if model is not None:
-        field = model.model_fields.get(str(part))
+        fields = {info.alias or name: info for name, info in model.model_fields.items()}
+        field = fields.get(str(part))
         return field.annotation if field else None
     for arg in _members(annotation):
         origin = typing.get_origin(arg)
