@@ -52,7 +52,7 @@ def _places() -> dict[str, Place]:
     c = {name: _canary() for name in "abcdefghijklmnopqrstuvwxyz"}
     token, blob = _canary(36), _canary(40)
     dollar = c["b"][:5] + "$" + c["b"][5:]
-    glued = f"AUTH{c['s']}"
+    glued = f"Zq9w{c['s']}"
     overlay = "environments:\n  staging:\n    services:\n      api:\n        environment:\n"
     return {
         "env-secret-name": (f'environment: {{POSTGRES_PASSWORD: "{c["a"]}"}}', "", c["a"]),
@@ -122,8 +122,8 @@ def _places() -> dict[str, Place]:
         ),
         "overlay": ("", f'{overlay}          REDIS_PASSWORD: "{c["r"]}"', c["r"]),
         # a short option with its value glued on is no option name for the word after it
-        "command-list-glued-option": (f"command: [mysql, '-pAUTH{c['s']}', app]", "", glued),
-        "command-glued-option": (f'command: "mysql -pAUTH{c["t"]} app"', "", f"AUTH{c['t']}"),
+        "command-list-glued-option": (f"command: [mysql, '-pZq9w{c['s']}', app]", "", glued),
+        "command-glued-option": (f'command: "mysql -pZq9w{c["t"]} app"', "", f"Zq9w{c['t']}"),
     }
 
 

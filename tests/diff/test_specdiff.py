@@ -114,11 +114,10 @@ CASES: dict[str, Edits] = {
     ],
     "environments": [
         (
-            "      redis: {ports: null}\n",
-            "      redis: {ports: null}\n"
-            f"      dashboard: {{environment: {{DB_HOST: {CANARY}}}}}\n",
+            "        environment: {DB_NAME: inventario_retail_production}\n",
+            f"        environment: {{DB_NAME: inventario_retail_production, DB_HOST: {CANARY}}}\n",
         ),
-        ("      postgres: {ports: null}", "      postgres: {ports: null, memory: 1g}"),
+        ("        ports: null\n", "        ports: null\n        memory: 1g\n"),
         ("        s3: {service: null}\n", "        s3: {service: null, failure_threshold: 2}\n"),
         ("      localstack: null\n", "      localstack: null\n    monitoring: {grafana: null}\n"),
         ("  staging: {}\n", "  staging: {}\n  qa: {}\n"),
@@ -189,9 +188,12 @@ def test_diff_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     chunks = diff.files.split("--- a/")[1:]
     assert [chunk.splitlines()[0] for chunk in chunks] == [
         "production/docker-compose.yml",
+        "production/smoke/smoke.json",  # the smoke suite checks the published port
         "staging/docker-compose.yml",
+        "staging/smoke/smoke.json",
     ]
-    assert all('\n-    - "9000:8080"\n+    - "9100:8080"\n' in chunk for chunk in chunks)
+    composed = [chunk for chunk in chunks if chunk.startswith(("production/d", "staging/d"))]
+    assert all('\n-    - "9000:8080"\n+    - "9100:8080"\n' in chunk for chunk in composed)
     same = diff_documents(old, load_text(TEXT, "new"), REFERENCE, out)
     assert (same.summary, same.files) == ([], "")
 

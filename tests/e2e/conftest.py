@@ -47,7 +47,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 @pytest.fixture(scope="session")
 def dashboard_package() -> Iterator[SimpleNamespace]:
     """The example dashboard's modules, imported from examples/dashboard."""
-    pytest.importorskip("prometheus_client", reason="pip install -e '.[test]'")
+    for needed in ("prometheus_client", "fastapi", "uvicorn"):
+        pytest.importorskip(needed, reason="pip install -e '.[test]'")
     with pytest.MonkeyPatch.context() as patch:
         patch.syspath_prepend(str(DASHBOARD_DIR))
         names = ("breaker", "dependencies", "health", "runtime")
@@ -65,7 +66,8 @@ def runtime(built: Built, dashboard_package: SimpleNamespace) -> ModuleType:
 @contextlib.contextmanager
 def start_dashboard(built: Built, folder: Path) -> Iterator[Dashboard]:
     """The example dashboard on the generated runtime module, on a free loopback port."""
-    pytest.importorskip("prometheus_client", reason="pip install -e '.[test]'")
+    for needed in ("prometheus_client", "fastapi", "uvicorn"):
+        pytest.importorskip(needed, reason="pip install -e '.[test]'")
     key_file = folder / "dashboard_api_key"
     key_file.write_text(API_KEY)
     port = free_port()

@@ -5,9 +5,11 @@ examples/dashboard/README.md):
 - every scrape target is rewritten to loopback: the `dashboard:8080` target (a host name
   on the compose network) becomes the dashboard's `127.0.0.1:<free port>`, and
   Prometheus's own `localhost:9090` becomes its `127.0.0.1:<free port>`; job names,
-  `metrics_path`, the `authorization` block and the target labels are kept;
-- `credentials_file: /run/secrets/dashboard_api_key` points at a temporary file that
-  holds the key the dashboard was started with;
+  `metrics_path`, the `authorization` or `http_headers` block and the target labels are
+  kept;
+- the key file they name (`credentials_file`, or each header's `files`, at
+  `/run/secrets/dashboard_api_key`) points at a temporary file that holds the key the
+  dashboard was started with;
 - `rule_files` points at the generated rules, copied to a temporary folder;
 - `scrape_interval`, `scrape_timeout` and `evaluation_interval` become 1s, and every
   alert's `for:` becomes 1s (the generated ones are a breaker's recovery timeout, 15-30s,
@@ -87,6 +89,11 @@ def loopback_config(
             static["targets"] = [targets[job["job_name"]]]
         if "authorization" in job:
             job["authorization"] = {**job["authorization"], "credentials_file": str(key_file)}
+        if "http_headers" in job:
+            job["http_headers"] = {
+                name: {**header, "files": [str(key_file)]}
+                for name, header in job["http_headers"].items()
+            }
         jobs.append(job)
     config["scrape_configs"] = jobs
     return config

@@ -124,7 +124,7 @@ def test_redis_runs_with_the_settings_of_the_spec_command(built: Built, redis_po
         actual[name] = reply[1]
     assert actual == expected
     assert expected == {
-        "maxmemory": str(512 * 1024 * 1024),
+        "maxmemory": str(64 * 1024 * 1024),
         "maxmemory-policy": "allkeys-lru",
         "appendonly": "yes",
     }

@@ -35,6 +35,15 @@ def _import(text: str, **options: Any) -> tuple[ImportResult, Spec]:
     return result, spec
 
 
+def _only_the_reports_memory_error(result: Any) -> None:
+    """The report's compose file imports whole, and its one error is its own drift: Redis
+    told to grow to 512mb inside a 128M memory limit (SS410)."""
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    assert [(d.code, d.message.split(" needs ")[0]) for d in errors] == [
+        ("SS410", "--maxmemory 512mb")
+    ], [d.format() for d in result.diagnostics]
+
+
 @pytest.fixture(scope="module")
 def staging() -> ImportResult:
     return import_compose(STAGING.read_text(encoding="utf-8"), STAGING.as_posix())
@@ -47,17 +56,19 @@ def rebuilt(staging: ImportResult, tmp_path_factory: pytest.TempPathFactory) -> 
     spec_path = folder / "stack.yaml"
     spec_path.write_text(staging.text, encoding="utf-8")
     result = validate_file(spec_path)
-    assert result.document is not None and not result.has_errors
+    assert result.document is not None
+    _only_the_reports_memory_error(result)
     files = render_all(result.document, spec_path, folder)
     data: dict[str, Any] = yaml.safe_load(files["docker-compose.yml"])
     return data
 
 
-def test_staging_import_validates_without_errors(staging: ImportResult, tmp_path: Path) -> None:
+def test_staging_import_validates_but_for_the_reports_own_drift(
+    staging: ImportResult, tmp_path: Path
+) -> None:
     path = tmp_path / "stack.yaml"
     path.write_text(staging.text, encoding="utf-8")
-    result = validate_file(path)
-    assert not result.has_errors, [d.format() for d in result.diagnostics]
+    _only_the_reports_memory_error(validate_file(path))
 
 
 @pytest.mark.parametrize("literal", LITERALS)

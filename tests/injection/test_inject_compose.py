@@ -163,13 +163,16 @@ def _read_back(spec: Spec, tmp_path: Path, host: dict[str, str] | None = None) -
     comes from `host` or its default in the compose file, nothing else.
     """
     python = _compose_python()
-    build = BuildInput(spec, SOURCE, "staging")
+    # the spec two folders down, as the reference's is: its build context stays inside
+    build = BuildInput(spec, SOURCE, "staging", spec_dir="specs/inventario-retail")
     tmp_path.mkdir(parents=True, exist_ok=True)
     files = compose.render(build)
     files |= {envfile.ENV_PATH: b""} if host is not None else envfile.render(build)
     for name, content in files.items():
         (tmp_path / name).write_bytes(content)
-    (tmp_path / "web_dashboard").mkdir()  # 1.29 checks that a build context exists
+    for service in load_yaml(files[compose.FILENAME])[0]["services"].values():
+        if "build" in service:  # 1.29 checks that a build context exists
+            (tmp_path / service["build"]["context"]).mkdir(parents=True, exist_ok=True)
     env = {"PATH": os.environ["PATH"], **SECRET_VARS, **(host or {})}
     command = [shutil.which("docker-compose") or "", "-f", compose.FILENAME, "config", "-q"]
     checked = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=120)

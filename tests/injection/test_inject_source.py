@@ -74,7 +74,7 @@ def test_a_hostile_spec_path_keeps_the_structure(emitter: str, source: str) -> N
     try:
         hostile = _structure(emitter, source)
     except RuntimeModuleError as e:
-        assert emitter == "runtime"
+        assert emitter in ("runtime", "k8s")  # the k8s target ships the module in a ConfigMap
         assert "would break out of a comment" in str(e)
         return
     assert hostile == benign

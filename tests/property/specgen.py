@@ -99,6 +99,10 @@ def _referenced(spec: dict[str, Any]) -> set[str]:
     return found
 
 
+BUILT_VARIABLES = ("API_KEY", "API_KEY_FILE", "PYTHONPATH")
+"""What the build sets in the runtime service's environment; a spec must leave them out."""
+
+
 @st.composite
 def overlay(draw: st.DrawFn, spec: dict[str, Any], name: str) -> dict[str, Any] | None:
     """One environment's overlay; production ones also satisfy the production rules."""
@@ -119,6 +123,12 @@ def overlay(draw: st.DrawFn, spec: dict[str, Any], name: str) -> dict[str, Any] 
             edits["image"] = IMAGE
         key = draw(st.sampled_from(sorted(edits)))
         services[service_name] = {key: draw(edits[key])}
+    host = spec.get("runtime", {}).get("service")
+    environment = services.get(host, {}).get("environment", {})
+    for built in BUILT_VARIABLES:  # the build sets these for the runtime service (SS510)
+        environment.pop(built, None)
+    if host in services and services[host] == {"environment": {}}:
+        del services[host]
     if free and draw(st.booleans()):
         services[draw(st.sampled_from(free))] = draw(st.sampled_from([None, {"enabled": False}]))
     found: dict[str, Any] = {}
@@ -186,6 +196,12 @@ def specs(draw: st.DrawFn, timeouts: st.SearchStrategy[str] | None = None) -> di
         spec["resilience"] = resilience
     if "monitoring" in spec or draw(st.booleans()):
         spec["runtime"] = draw(runtime(host, secrets))
+        checked = spec["runtime"].get("security", {}).get("api_key")
+        scraped = services[host].get("metrics", {})
+        if checked and "api_key" in scraped:  # the scrape sends the key the service checks
+            scraped["api_key"] = dict(checked)
+        for built in BUILT_VARIABLES:  # the build sets these (SS510)
+            services[host].get("environment", {}).pop(built, None)
     if draw(st.booleans()):
         spec["x-notes"] = {"owner": draw(SERVICE), "defaults": services[host]}
     names = draw(st.lists(ENVIRONMENT, unique=True, max_size=3))

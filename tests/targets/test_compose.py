@@ -77,7 +77,7 @@ def test_reference_structure(reference: Spec) -> None:
         "prometheus_data",
         "grafana_data",
     ]
-    assert services["dashboard"]["build"] == {"context": "./web_dashboard"}
+    assert services["dashboard"]["build"] == {"context": "../../examples/dashboard"}
     assert services["dashboard"]["env_file"] == [".env"]
     assert services["postgres"]["mem_limit"] == "256m"
     assert services["postgres"]["healthcheck"]["interval"] == "10s"
@@ -275,6 +275,7 @@ def test_file_sourced_secrets(tmp_path: Path) -> None:
     assert services["app"]["environment"] == {
         "DB_PASSWORD_FILE": "/run/secrets/pw",
         "API_KEY_FILE": "/run/secrets/pw",
+        "PYTHONPATH": "/app",  # the runtime module's folder, where it is mounted
     }
     assert services["app"]["build"] == {"context": "./app", "dockerfile": "Dockerfile.prod"}
     grafana_env = services["grafana"]["environment"]

@@ -75,7 +75,7 @@ def test_starts_with_header(name: str, reference: Spec) -> None:
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("COMPOSE_PROJECT_NAME", "inventario-retail"),
+        ("COMPOSE_PROJECT_NAME", "inventario-retail-staging"),
         ("CB_OPENAI_FAILURE_THRESHOLD", "5"),
         ("CB_OPENAI_RECOVERY_TIMEOUT_SECONDS", "30"),
         ("CB_OPENAI_HALF_OPEN_REQUESTS", "2"),
@@ -230,4 +230,20 @@ def test_docker_compose_reads_values_unchanged(csp: str, tmp_path: Path) -> None
     # `config` prints a literal `$` as `$$`.
     assert environment["CSP_POLICY"].replace("$$", "$") == csp
     assert "EVIL" not in environment
-    assert environment["COMPOSE_PROJECT_NAME"] == "demo"
+    assert environment["COMPOSE_PROJECT_NAME"] == "demo-staging"
+
+
+@pytest.mark.parametrize(
+    ("environment", "project"),
+    [
+        ("staging", "inventario-retail-staging"),
+        ("production", "inventario-retail-production"),
+        (envfile.UNNAMED_ENVIRONMENT, "inventario-retail"),
+    ],
+)
+def test_each_environment_has_its_own_compose_project(
+    reference: Spec, environment: str, project: str
+) -> None:
+    build = BuildInput(reference, SOURCE, environment=environment)
+    env = assignments(envfile.render(build)[".env"].decode())
+    assert env["COMPOSE_PROJECT_NAME"] == project

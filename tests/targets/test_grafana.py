@@ -1,7 +1,8 @@
 """Tests for the Grafana emitter: provisioning files and the dashboard's structure and queries.
 
-No offline Grafana validator is installed, so the dashboard is checked structurally here
-(ids, grid, targets, datasource uids) and its PromQL by promtool.
+The dashboard's schema is checked against Grafana's own in test_grafana_schema.py; here
+its structure (ids, grid, targets, datasource uids), its PromQL by promtool, and the Redis
+panel's query against the redis-datasource plugin's query model.
 """
 
 from __future__ import annotations
@@ -87,10 +88,47 @@ def test_nothing_without_grafana(spec: Spec) -> None:
     assert _render(_monitoring(spec, grafana=None)) == {}
 
 
-def test_no_dashboard_without_prometheus(spec: Spec) -> None:
+def test_without_prometheus_the_dashboard_has_the_redis_panel_only(spec: Spec) -> None:
     files = _render(_monitoring(spec, prometheus=None))
-    assert list(files) == [grafana.DATASOURCES_PATH]
+    assert list(files) == [grafana.DATASOURCES_PATH, grafana.PROVIDERS_PATH, DASHBOARD]
     assert [s["type"] for s in _sources(files)] == ["redis-datasource"]
+    board = json.loads(files[DASHBOARD])
+    assert [p["title"] for p in board["panels"]] == ["Redis memory"]
+    _check_dashboard(board)
+
+
+def test_nothing_without_a_datasource(spec: Spec) -> None:
+    assert spec.monitoring is not None and spec.monitoring.grafana is not None
+    plain = spec.monitoring.grafana.model_copy(update={"plugins": []})
+    assert _render(_monitoring(spec, prometheus=None, grafana=plain)) == {}
+
+
+def _plain_grafana(spec: Spec) -> Spec:
+    assert spec.monitoring is not None and spec.monitoring.grafana is not None
+    return _monitoring(spec, grafana=spec.monitoring.grafana.model_copy(update={"plugins": []}))
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda s: s,
+        lambda s: _monitoring(s, prometheus=None),
+        _plain_grafana,
+        lambda s: _with_services(s, redis=None),
+        lambda s: s.model_copy(update={"runtime": None}),
+    ],
+    ids=["reference", "no-prometheus", "no-redis-plugin", "no-redis-service", "no-runtime"],
+)
+def test_every_provisioned_datasource_is_queried_by_a_panel(spec: Spec, variant: Any) -> None:
+    files = _render(variant(spec))
+    provisioned = {(s["type"], s["uid"]) for s in _sources(files)}
+    board = json.loads(files[DASHBOARD])
+    queried = {
+        (t["datasource"]["type"], t["datasource"]["uid"])
+        for p in board["panels"]
+        for t in p["targets"]
+    }
+    assert queried == provisioned
 
 
 def test_output_is_stable(spec: Spec, files: dict[str, bytes]) -> None:
@@ -213,10 +251,15 @@ def _check_dashboard(board: dict[str, Any]) -> None:
         grid = panel["gridPos"]
         assert grid["x"] >= 0 and grid["y"] >= 0 and grid["h"] > 0
         assert grid["x"] + grid["w"] <= 24
-        assert panel["datasource"] == {"type": "prometheus", "uid": grafana.DATASOURCE_UID}
+        assert panel["datasource"] in (
+            {"type": "prometheus", "uid": grafana.DATASOURCE_UID},
+            {"type": grafana.REDIS_PLUGIN, "uid": grafana.REDIS_DATASOURCE_UID},
+        )
         assert panel["type"] and panel["title"] and panel["targets"]
         for target in panel["targets"]:
-            assert target["refId"] and target["expr"]
+            assert target["refId"]
+            if panel["datasource"]["type"] == "prometheus":
+                assert target["expr"]
             assert target["datasource"] == panel["datasource"]
         assert len({t["refId"] for t in panel["targets"]}) == len(panel["targets"])
     for a, b in combinations(panels, 2):
@@ -244,16 +287,20 @@ def test_many_breakers_wrap_onto_rows_without_overlap(spec: Spec) -> None:
     many = spec.resilience.model_copy(update={"breakers": {f"b{i}": breaker for i in range(10)}})
     board = json.loads(_render(spec.model_copy(update={"resilience": many}))[DASHBOARD])
     _check_dashboard(board)
-    assert len(board["panels"]) == 3 + 10
+    # health, tier, targets; 10 breakers in rows of four (6 wide), the last row of two
+    # leaving room for Redis memory (8 wide)
+    assert len(board["panels"]) == 3 + 10 + 1
     assert max(p["gridPos"]["y"] for p in board["panels"]) == 8 + 2 * 4
+    assert _panel(board, "Redis memory")["gridPos"] == {"h": 8, "w": 8, "x": 12, "y": 16}
 
 
 def test_panel_datasource_uid_is_the_provisioned_one(
     board: dict[str, Any], files: dict[str, bytes]
 ) -> None:
     [prometheus] = [s for s in _sources(files) if s["type"] == "prometheus"]
-    uids = {p["datasource"]["uid"] for p in board["panels"]}
-    uids |= {t["datasource"]["uid"] for p in board["panels"] for t in p["targets"]}
+    promql = [p for p in board["panels"] if p["title"] != "Redis memory"]
+    uids = {p["datasource"]["uid"] for p in promql}
+    uids |= {t["datasource"]["uid"] for p in promql for t in p["targets"]}
     assert uids == {prometheus["uid"]}
 
 
@@ -314,7 +361,53 @@ def test_queried_metrics_are_runtime_metrics(spec: Spec) -> None:
 
 def test_no_runtime_panels_without_a_runtime(spec: Spec) -> None:
     board = json.loads(_render(spec.model_copy(update={"runtime": None}))[DASHBOARD])
-    assert [p["title"] for p in board["panels"]] == ["Scrape targets"]
+    assert [p["title"] for p in board["panels"]] == ["Scrape targets", "Redis memory"]
+
+
+# The redis-datasource plugin's query model (its RedisQuery type): Grafana's DataQuery
+# fields, the query type, and the optional fields of each type.
+_REDIS_QUERY_FIELDS = {
+    "refId",
+    "datasource",
+    "hide",
+    "queryType",
+    "type",
+    "query",
+    "field",
+    "filter",
+    "command",
+    "key",
+    "value",
+    "aggregation",
+    "bucket",
+    "fill",
+    "legend",
+    "section",
+}
+_REDIS_QUERY_TYPES = {"command", "timeSeries", "cli"}
+
+
+def test_redis_panel_reads_info_memory_from_the_provisioned_redis(
+    board: dict[str, Any], files: dict[str, bytes]
+) -> None:
+    [redis] = [s for s in _sources(files) if s["type"] == grafana.REDIS_PLUGIN]
+    panel = _panel(board, "Redis memory")
+    assert panel["datasource"] == {"type": redis["type"], "uid": redis["uid"]}
+    [target] = panel["targets"]
+    assert set(target) <= _REDIS_QUERY_FIELDS
+    assert target["type"] in _REDIS_QUERY_TYPES
+    assert (target["type"], target["command"], target["section"]) == ("command", "info", "memory")
+    assert target["datasource"] == panel["datasource"]
+    kept = panel["transformations"][0]
+    assert kept["id"] == "filterFieldsByName"
+    assert kept["options"]["include"]["names"] == ["used_memory", "maxmemory"]
+    assert panel["fieldConfig"]["defaults"]["unit"] == "bytes"
+
+
+def test_no_redis_panel_without_the_redis_datasource(spec: Spec) -> None:
+    board = json.loads(_render(_with_services(spec, redis=None))[DASHBOARD])
+    assert "Redis memory" not in [p["title"] for p in board["panels"]]
+    assert grafana.REDIS_PLUGIN not in json.dumps(board)
 
 
 # --- real tools: the panels' PromQL through promtool ------------------------------------------
@@ -335,6 +428,7 @@ def test_promtool_parses_every_panel_query(board: dict[str, Any], tmp_path: Path
         {"record": f"stagespec:panel_{p['id']}_{t['refId']}", "expr": t["expr"]}
         for p in board["panels"]
         for t in p["targets"]
+        if p["datasource"]["type"] == "prometheus"
     ]
     document = {"groups": [{"name": "panels", "rules": rules}]}
     (tmp_path / "panels.yml").write_text(yaml.safe_dump(document, sort_keys=False))

@@ -111,6 +111,7 @@ def env_of(files: Files, name: str) -> dict[str, Any]:
 def test_file_list(staging: Files) -> None:
     assert list(staging) == [
         "configmap-dashboard-settings.yaml",
+        "configmap-dashboard-runtime.yaml",
         "configmap-prometheus-config.yaml",
         "configmap-prometheus-rules.yaml",
         "configmap-grafana-datasources.yaml",
@@ -216,7 +217,7 @@ def test_services_have_the_container_ports(
 
 def test_command_becomes_args(staging: Files) -> None:
     redis = container(staging, "redis")
-    assert redis["args"][:3] == ["redis-server", "--maxmemory", "512mb"]
+    assert redis["args"][:3] == ["redis-server", "--maxmemory", "64mb"]
     assert "command" not in redis
     spec = make_spec({"app": {"image": "busybox:1", "command": "sleep 'a b' 10"}})
     assert container(render(spec), "app")["args"] == ["sleep", "a b", "10"]
@@ -352,7 +353,7 @@ def test_scrape_credentials_come_from_a_secret_volume(staging: Files) -> None:
     mounts = pod["containers"][0]["volumeMounts"]
     assert {"name": "scrape-credentials", "mountPath": "/run/secrets", "readOnly": True} in mounts
     config = documents(staging, "configmap-prometheus-config.yaml")[0]["data"]["prometheus.yml"]
-    assert "credentials_file: /run/secrets/dashboard_api_key" in config
+    assert "- /run/secrets/dashboard_api_key" in config  # the X-API-Key header's file
 
 
 def test_no_secret_value_reaches_any_file(
@@ -589,7 +590,7 @@ def test_unsupported_reference(specs: dict[str, Spec]) -> None:
     assert any("`depends_on` (postgres, redis)" in note for note in notes)
     assert any("host port 5433" in note and "service/postgres 5433:5432" in note for note in notes)
     assert any("host port 3003" in note for note in notes)
-    assert any("built from './web_dashboard'" in note for note in notes)
+    assert any("built from '../../examples/dashboard'" in note for note in notes)
     assert not any("localstack" in note for note in notes)
     production = k8s.unsupported(specs["production"])
     assert any("postgres declares no port: its Service uses 5432" in n for n in production)

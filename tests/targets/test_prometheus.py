@@ -119,13 +119,29 @@ def test_self_scrape_uses_the_listen_port(spec: Spec) -> None:
     assert config["scrape_configs"][0]["static_configs"] == [{"targets": ["localhost:9091"]}]
 
 
-def test_api_key_is_read_from_the_mounted_secret_file(files: dict[str, bytes]) -> None:
+def test_api_key_is_sent_in_the_spec_header_from_the_mounted_secret_file(
+    files: dict[str, bytes],
+) -> None:
     dashboard = _load(files, prometheus.CONFIG_PATH)["scrape_configs"][1]
-    assert dashboard["authorization"] == {
+    assert dashboard["http_headers"] == {"X-API-Key": {"files": ["/run/secrets/dashboard_api_key"]}}
+    assert "authorization" not in dashboard
+    assert "credentials:" not in files[prometheus.CONFIG_PATH].decode()
+
+
+def test_bearer_auth_reads_the_key_as_credentials_file(spec: Spec) -> None:
+    dashboard = spec.services["dashboard"]
+    assert dashboard.metrics is not None
+    bearer = dashboard.model_copy(
+        update={"metrics": dashboard.metrics.model_copy(update={"auth": "bearer"})}
+    )
+    edited = spec.model_copy(update={"services": {**spec.services, "dashboard": bearer}})
+    job = prometheus.config(BuildInput(edited, SOURCE), _prometheus(edited))["scrape_configs"][1]
+    assert job["authorization"] == {
         "type": "Bearer",
         "credentials_file": "/run/secrets/dashboard_api_key",
     }
-    assert "credentials:" not in files[prometheus.CONFIG_PATH].decode()
+    assert "http_headers" not in job
+    assert prometheus.scrape_auth(bearer.metrics) == ("Authorization", "Bearer")
 
 
 def test_disabled_services_are_not_scraped(spec: Spec) -> None:
@@ -470,3 +486,16 @@ def test_promtool_reads_quoted_values_back_unchanged(tmp_path: Path, value: str)
     (tmp_path / "escape.test.yml").write_text(yaml.safe_dump(unit, allow_unicode=True))
     done = _promtool("test", "rules", "escape.test.yml", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_runtime_module_names_the_scrape_auth_prometheus_sends(spec: Spec) -> None:
+    from stagespec.targets import runtime
+
+    [source] = runtime.render(BuildInput(spec, SOURCE)).values()
+    text = source.decode()
+    dashboard = spec.services["dashboard"]
+    assert dashboard.metrics is not None
+    header, scheme = prometheus.scrape_auth(dashboard.metrics) or (None, None)
+    assert (header, scheme) == ("X-API-Key", None)
+    assert f"SCRAPE_AUTH_HEADER: Final[str | None] = {header!r}".replace("'", '"') in text
+    assert "SCRAPE_AUTH_SCHEME: Final[str | None] = None" in text

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from stagespec.engine.validate import validate_file
-from stagespec.model.spec import Runtime, Spec
+from stagespec.model.spec import Runtime, SecretSource, Spec
 from stagespec.plan import metrics
 from stagespec.plan.inputs import BuildInput
 from stagespec.targets import runtime
@@ -488,7 +488,9 @@ def test_errors(probe: dict[str, Any]) -> None:
 
 def test_constants(probe: dict[str, Any]) -> None:
     assert probe["constants"] == {
-        "API_KEY_SECRET_FILE": "/run/secrets/dashboard_api_key",
+        # An env-sourced key arrives as a variable, never as a file (plan.delivery).
+        "API_KEY_ENV": "API_KEY",
+        "API_KEY_SECRET_FILE": None,
         "BREAKER_STATES": list(metrics.BREAKER_STATES),
         "CSP": "default-src 'self'",
         "ENVIRONMENT": "staging",
@@ -505,6 +507,9 @@ def test_constants(probe: dict[str, Any]) -> None:
         "RATE_LIMIT_REQUESTS": 100,
         "RATE_LIMIT_WINDOW_SECONDS": 60.0,
         "REQUEST_ID_HEADER": "X-Request-ID",
+        # the dashboard's scrape: the key alone in X-API-Key (metrics.auth)
+        "SCRAPE_AUTH_HEADER": "X-API-Key",
+        "SCRAPE_AUTH_SCHEME": None,
         "SERVICE": "dashboard",
     }
 
@@ -602,7 +607,9 @@ def _skeleton(tree: ast.Module) -> str:
 @pytest.mark.parametrize("payload", PAYLOADS)
 @pytest.mark.parametrize("field", list(INJECT))
 def test_injected_values_stay_data(spec: Spec, tmp_path: Path, field: str, payload: str) -> None:
-    _, reference = _render(_build(spec))
+    # compared with the same field holding a plain word: a runtime service named nothing
+    # the spec declares has no scrape auth, whatever its name
+    _, reference = _render(INJECT[field](spec, "plain"))
     name, source = _render(INJECT[field](spec, payload))
     tree, reference_tree = ast.parse(source), ast.parse(reference)
     assert _shape(tree) == _shape(reference_tree)
@@ -617,7 +624,14 @@ NAMED: dict[str, Callable[[Spec, str], Spec]] = {
     "tier": lambda s, bad: _first_tier(s, "name", bad),
     "tier feature": lambda s, bad: _first_tier(s, "features", [bad]),
     "module": lambda s, bad: _update(s, {"runtime.module": bad}),
-    "api key secret": lambda s, bad: _update(s, {"runtime.security.api_key.secret": bad}),
+    # Only a file-sourced key's secret name enters the module, as its file's name.
+    "api key secret": lambda s, bad: _update(
+        s,
+        {
+            "secrets": {**s.secrets, bad: SecretSource(file="./key.txt")},
+            "runtime.security.api_key.secret": bad,
+        },
+    ),
 }
 
 

@@ -1,63 +1,87 @@
-"""The HTTP app: `/health`, `/metrics` behind the API key, and the dependencies' fail switches.
+"""The FastAPI app: `/health`, `/metrics`, `/api/features` and the dependencies' switches.
 
 Routes:
-- `GET /health`: status, score, tier, level, features and breaker states, as JSON; open
+- `GET /health`: status, score, tier, level, features, breakers and tiers, as JSON; open
   to everyone, as the container healthcheck calls it without a key.
-- `GET /metrics`: the Prometheus exposition; needs the key.
+- `GET /metrics`: the Prometheus exposition; needs the key in the form the generated
+  scrape job sends it (the module's SCRAPE_AUTH_HEADER and SCRAPE_AUTH_SCHEME), only;
+  open when the scrape job sends no key.
+- `GET /api/features`: the features enabled now; needs the key.
 - `POST /dependencies/<name>/fail`, `.../recover`: turn a dependency's fail switch on or
   off; `POST /dependencies/<name>/call`: one call through its breaker. They need the key.
 
-The key is accepted as `Authorization: Bearer <key>`, which is how the generated
-Prometheus scrape job sends it (`authorization.credentials_file`), or as `X-API-Key: <key>`.
+"Needs the key" means `X-API-Key: KEY`, or the scrape job's form. Every answer carries the
+request id header, HSTS and the CSP as the module says; every route but `/health` and
+`/metrics` is rate-limited per client; each request is one access-log line.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-import re
-import sys
+import contextlib
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
 
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import CollectorRegistry
 
+from example_dashboard.accesslog import AccessLog
 from example_dashboard.breaker import BreakerOpenError
 from example_dashboard.dependencies import Dependencies, DependencyError
 from example_dashboard.health import StackCollector, snapshot
 from example_dashboard.runtime import RuntimeModule
+from example_dashboard.security import (
+    KeyForm,
+    RateLimiter,
+    api_forms,
+    has_key,
+    request_id,
+    retry_after,
+    scrape_form,
+    security_headers,
+)
 
-_MAX_BODY = 65536
-_DEPENDENCY_ROUTE = re.compile(r"^/dependencies/(?P<name>[^/]+)/(?P<action>fail|recover|call)$")
+UNLIMITED = frozenset({"/health", "/metrics"})
+"""The paths the rate limit leaves alone: the healthcheck's and the scrape's."""
 
 
 @dataclass
-class App:
-    """What the request handler serves: the runtime settings and the guarded dependencies."""
+class Dashboard:
+    """What the app serves: the runtime settings, the guarded dependencies and the key."""
 
     runtime: RuntimeModule
     dependencies: Dependencies
     api_key: str | None
+    probe_interval: float = 0.0
+    clock: Callable[[], float] = time.monotonic
+    log: AccessLog | None = None
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
     def __post_init__(self) -> None:
         self.registry.register(StackCollector(self.runtime, self.dependencies.states))
-
-    def authorized(self, authorization: str, x_api_key: str) -> bool:
-        """Whether a request's headers carry the key (always, when no key is configured)."""
-        if self.api_key is None:
-            return True
-        scheme, _, token = authorization.partition(" ")
-        supplied = [x_api_key, token.strip() if scheme.lower() == "bearer" else ""]
-        expected = self.api_key.encode()
-        return any(hmac.compare_digest(key.encode(), expected) for key in supplied if key)
+        runtime = self.runtime
+        self.limiter: RateLimiter | None = None
+        if runtime.RATE_LIMIT_REQUESTS is not None and runtime.RATE_LIMIT_WINDOW_SECONDS:
+            self.limiter = RateLimiter(
+                runtime.RATE_LIMIT_REQUESTS, runtime.RATE_LIMIT_WINDOW_SECONDS, self.clock
+            )
+        self.scrape = scrape_form(runtime)
+        self.forms = api_forms(runtime)
+        self.headers = security_headers(runtime)
+        self.access_log = self.log or AccessLog(runtime)
 
     def health(self) -> dict[str, Any]:
         """The `/health` body."""
         return snapshot(self.runtime, self.dependencies.states()).as_json(self.runtime)
+
+    def features(self) -> dict[str, Any]:
+        """The `/api/features` body."""
+        now = snapshot(self.runtime, self.dependencies.states())
+        return {"score": now.score, "tier": now.tier.name, "features": list(now.features)}
 
     def dependency_action(self, name: str, action: str) -> tuple[int, dict[str, Any]]:
         """Run one fail/recover/call action; the HTTP status and body of its answer."""
@@ -79,82 +103,125 @@ class App:
         return status, body
 
 
-class DashboardServer(ThreadingHTTPServer):
-    """A threading HTTP server that hands every request the same App."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], app: App) -> None:
-        super().__init__(address, Handler)
-        self.app = app
+def _unauthorized(forms: tuple[KeyForm, ...]) -> JSONResponse:
+    return JSONResponse(
+        {"error": "missing or wrong API key"},
+        status_code=401,
+        headers={"WWW-Authenticate": ", ".join(form.challenge() for form in forms)},
+    )
 
 
-class Handler(BaseHTTPRequestHandler):
-    """Routes a request to the App."""
+def _probe_forever(dependencies: Dependencies, interval: float, stop: threading.Event) -> None:
+    """Call every dependency each `interval` seconds until `stop` is set."""
+    while not stop.wait(interval):
+        dependencies.probe()
 
-    server: DashboardServer
 
-    def do_GET(self) -> None:
-        """`/health` and `/metrics`."""
-        path = urlsplit(self.path).path
-        if path == "/health":
-            self._send_json(200, self.server.app.health())
-        elif path == "/metrics":
-            if self._check_key():
-                encode, content_type = choose_encoder(self.headers.get("Accept", ""))
-                self._send(200, encode(self.server.app.registry), content_type)
+def create_app(dashboard: Dashboard) -> FastAPI:
+    """The ASGI app serving `dashboard`."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        if dashboard.probe_interval > 0:
+            args = (dashboard.dependencies, dashboard.probe_interval, stop)
+            threading.Thread(target=_probe_forever, args=args, daemon=True).start()
+        try:
+            yield
+        finally:
+            stop.set()
+
+    runtime = dashboard.runtime
+    app = FastAPI(
+        title=f"{runtime.PROJECT} dashboard ({runtime.ENVIRONMENT})",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+
+    @app.middleware("http")
+    async def enforce(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        header = runtime.REQUEST_ID_HEADER
+        rid = request_id(request.headers.get(header) if header else None)
+        client = request.client.host if request.client else "unknown"
+        path = request.url.path
+        response: Response
+        limiter = dashboard.limiter
+        wait = limiter.check(client) if limiter is not None and path not in UNLIMITED else None
+        if wait is not None:
+            window = runtime.RATE_LIMIT_WINDOW_SECONDS
+            response = JSONResponse(
+                {
+                    "error": "rate limit exceeded",
+                    "limit": f"{runtime.RATE_LIMIT_REQUESTS} requests per {window:g}s",
+                },
+                status_code=429,
+                headers={"Retry-After": retry_after(wait)},
+            )
+        elif (
+            runtime.FORCE_HTTPS
+            and path not in UNLIMITED
+            and request.headers.get("X-Forwarded-Proto", "").lower() == "http"
+        ):
+            # Behind a proxy that terminates TLS: a request it got over plain HTTP goes to https.
+            response = RedirectResponse(str(request.url.replace(scheme="https")), 308)
         else:
-            self._send_json(404, {"error": f"no route GET {path}"})
+            try:
+                response = await call_next(request)
+            except Exception:
+                response = JSONResponse({"error": "internal error"}, status_code=500)
+        response.headers.update(dashboard.headers)
+        if header:
+            response.headers[header] = rid
+        dashboard.access_log.request(
+            method=request.method,
+            path=path,
+            status=response.status_code,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            client=client,
+            request_id=rid,
+        )
+        return response
 
-    def do_POST(self) -> None:
-        """The dependencies' fail switches and calls."""
-        # The body is ignored; read it (up to a bound) so the client gets the answer.
-        self.rfile.read(min(int(self.headers.get("Content-Length") or 0), _MAX_BODY))
-        route = _DEPENDENCY_ROUTE.match(urlsplit(self.path).path)
-        if route is None:
-            self._send_json(404, {"error": f"no route POST {self.path}"})
-        elif self._check_key():
-            self._send_json(*self.server.app.dependency_action(route["name"], route["action"]))
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return dashboard.health()
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """One access-log line, as JSON when the runtime module says LOG_FORMAT json."""
-        runtime = self.server.app.runtime
-        message = format % args
-        if runtime.LOG_FORMAT != "json":
-            sys.stderr.write(f"{self.address_string()} {message}\n")
-            return
-        line: dict[str, Any] = {"client": self.client_address[0], "message": message}
-        headers = getattr(self, "headers", None)  # absent when the request line was bad
-        if runtime.REQUEST_ID_HEADER and headers is not None:
-            line["request_id"] = headers.get(runtime.REQUEST_ID_HEADER)
-        sys.stderr.write(json.dumps(line) + "\n")
+    @app.get("/metrics")
+    def metrics(request: Request) -> Response:
+        # A scrape job that sends no key (SCRAPE_AUTH_HEADER None) scrapes an open /metrics.
+        scrape = () if dashboard.scrape is None else (dashboard.scrape,)
+        if scrape and not has_key(dashboard.api_key, request.headers, scrape):
+            return _unauthorized(scrape)
+        encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+        return Response(encode(dashboard.registry), media_type=content_type)
 
-    def _check_key(self) -> bool:
-        app = self.server.app
-        if app.authorized(self.headers.get("Authorization", ""), self.headers.get("X-API-Key", "")):
-            return True
-        self._send_json(401, {"error": "missing or wrong API key"}, {"WWW-Authenticate": "Bearer"})
-        return False
+    @app.get("/api/features")
+    def features(request: Request) -> Response:
+        if not has_key(dashboard.api_key, request.headers, dashboard.forms):
+            return _unauthorized(dashboard.forms)
+        return JSONResponse(dashboard.features())
 
-    def _send_json(
-        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-    ) -> None:
-        data = (json.dumps(body, indent=2) + "\n").encode()
-        self._send(status, data, "application/json", headers)
+    def action(name: str, verb: str, request: Request) -> Response:
+        if not has_key(dashboard.api_key, request.headers, dashboard.forms):
+            return _unauthorized(dashboard.forms)
+        status, body = dashboard.dependency_action(name, verb)
+        return JSONResponse(body, status_code=status)
 
-    def _send(
-        self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
-    ) -> None:
-        runtime = self.server.app.runtime
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        if runtime.CSP:
-            self.send_header("Content-Security-Policy", runtime.CSP)
-        request_id = runtime.REQUEST_ID_HEADER and self.headers.get(runtime.REQUEST_ID_HEADER)
-        if runtime.REQUEST_ID_HEADER and request_id:
-            self.send_header(runtime.REQUEST_ID_HEADER, request_id)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+    @app.post("/dependencies/{name}/fail")
+    def fail(name: str, request: Request) -> Response:
+        return action(name, "fail", request)
+
+    @app.post("/dependencies/{name}/recover")
+    def recover(name: str, request: Request) -> Response:
+        return action(name, "recover", request)
+
+    @app.post("/dependencies/{name}/call")
+    def call(name: str, request: Request) -> Response:
+        return action(name, "call", request)
+
+    return app

@@ -1,16 +1,16 @@
-"""Command line: load the generated runtime module, then serve until interrupted."""
+"""Command line: load the generated runtime module, then serve it with uvicorn until stopped."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from example_dashboard.app import App, DashboardServer
+import uvicorn
+
+from example_dashboard.app import Dashboard, create_app
 from example_dashboard.dependencies import Dependencies
 from example_dashboard.runtime import RuntimeLoadError, load_runtime
 
@@ -28,19 +28,21 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
     parser = argparse.ArgumentParser(
         prog="dashboard", description="Example dashboard on a stagespec runtime module."
     )
-    runtime = environ.get(RUNTIME_VARIABLE)
+    runtime = environ.get(RUNTIME_VARIABLE) or None
     parser.add_argument(
         "--runtime",
         required=runtime is None,
         default=runtime,
-        help=f"the generated runtime module's file (default: ${RUNTIME_VARIABLE})",
+        metavar="FILE_OR_MODULE",
+        help="the generated runtime module: its file, or its name on the import path"
+        f" (default: ${RUNTIME_VARIABLE})",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on")
     parser.add_argument(
         "--api-key-file",
-        help=f"file holding the API key (default: the module's API_KEY_SECRET_FILE); "
-        f"${API_KEY_VARIABLE}, when set, wins",
+        help="file holding the API key (default: the module's API_KEY_SECRET_FILE); the"
+        f" variable the module's API_KEY_ENV names, or ${API_KEY_VARIABLE}, wins when set",
     )
     parser.add_argument(
         "--fail", action="append", default=[], metavar="NAME", help="start with NAME failing"
@@ -55,11 +57,17 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
     return parser.parse_args(argv)
 
 
-def read_api_key(path: str | None, environ: Mapping[str, str]) -> str | None:
-    """The key that `/metrics` requires: $API_KEY, else the file's text; None: no key."""
-    if environ.get(API_KEY_VARIABLE):
-        return environ[API_KEY_VARIABLE]
+def read_api_key(path: str | None, variable: str | None, environ: Mapping[str, str]) -> str | None:
+    """The key that the keyed routes require: the variable's value, else the file's text.
+
+    None (no key, every route open) only when neither a variable nor a file is named.
+    """
+    for name in dict.fromkeys((variable, API_KEY_VARIABLE)):
+        if name and environ.get(name):
+            return environ[name]
     if path is None:
+        if variable is not None:
+            raise ValueError(f"${variable} is not set")
         return None
     # Prometheus trims the credentials file it sends, so a trailing newline is not the key's.
     key = Path(path).read_text(encoding="utf-8").strip()
@@ -68,64 +76,49 @@ def read_api_key(path: str | None, environ: Mapping[str, str]) -> str | None:
     return key
 
 
-def probe_forever(dependencies: Dependencies, interval: float, stop: threading.Event) -> None:
-    """Call every dependency each `interval` seconds until `stop` is set."""
-    while not stop.wait(interval):
-        dependencies.probe()
-
-
-def build_app(args: argparse.Namespace, environ: Mapping[str, str]) -> App:
-    """The app from the options; raises UsageError when they do not fit."""
+def build_dashboard(args: argparse.Namespace, environ: Mapping[str, str]) -> Dashboard:
+    """The dashboard from the options; raises UsageError when they do not fit."""
     try:
-        runtime = load_runtime(Path(args.runtime))
+        runtime = load_runtime(args.runtime)
     except RuntimeLoadError as error:
         raise UsageError(str(error)) from error
     try:
-        api_key = read_api_key(args.api_key_file or runtime.API_KEY_SECRET_FILE, environ)
+        path = args.api_key_file or runtime.API_KEY_SECRET_FILE
+        api_key = read_api_key(path, runtime.API_KEY_ENV, environ)
     except (OSError, ValueError) as error:
         hint = f"set ${API_KEY_VARIABLE} or --api-key-file"
+        # the error names the file and why it cannot be read, never its content
         raise UsageError(f"no API key: {error} ({hint})") from error
     dependencies = Dependencies(runtime.BREAKERS.values())
     for name in args.fail:
         if name not in dependencies:
             raise UsageError(f"--fail {name}: no such dependency; known: {list(runtime.BREAKERS)}")
         dependencies.set_failing(name, True)
-    return App(runtime, dependencies, api_key)
-
-
-def serve(server: DashboardServer, probe_interval: float) -> None:
-    """Serve until SIGINT or SIGTERM, probing the dependencies in the background."""
-    app = server.app
-    stop = threading.Event()
-    if probe_interval > 0:
-        threading.Thread(
-            target=probe_forever, args=(app.dependencies, probe_interval, stop), daemon=True
-        ).start()
-    # SIGTERM (docker stop, a test's terminate) ends serve_forever as Ctrl-C does.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    host, port = server.server_address[:2]
-    address = f"http://{host!s}:{port}"
-    runtime = app.runtime
-    print(f"dashboard of {runtime.PROJECT} ({runtime.ENVIRONMENT}) on {address}", file=sys.stderr)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop.set()
-        server.server_close()
+    return Dashboard(runtime, dependencies, api_key, probe_interval=args.probe_interval)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the dashboard; the exit code."""
     args = parse_args(argv, os.environ)
     try:
-        server = DashboardServer((args.host, args.port), build_app(args, os.environ))
+        dashboard = build_dashboard(args, os.environ)
     except UsageError as error:
         print(f"dashboard: {error}", file=sys.stderr)
         return 2
-    except OSError as error:
-        print(f"dashboard: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 2
-    serve(server, args.probe_interval)
-    return 0
+    runtime = dashboard.runtime
+    address = f"http://{args.host}:{args.port}"
+    print(f"dashboard of {runtime.PROJECT} ({runtime.ENVIRONMENT}) on {address}", file=sys.stderr)
+    config = uvicorn.Config(
+        create_app(dashboard),
+        host=args.host,
+        port=args.port,
+        # the app writes its own access log, one JSON line per request with the request id
+        access_log=False,
+        log_level=runtime.LOG_LEVEL,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    # uvicorn returns, rather than raising, when it cannot listen or start
+    return 0 if server.started else 1

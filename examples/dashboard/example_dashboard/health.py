@@ -41,7 +41,20 @@ class Snapshot:
             "cache": self.tier.cache,
             "read_only": self.tier.read_only,
             "status_page_only": self.tier.status_page_only,
-            "breakers": dict(self.states),
+            "breakers": {
+                name: {
+                    "state": self.states.get(name, "closed"),
+                    "failure_threshold": breaker.failure_threshold,
+                    "recovery_timeout_s": breaker.recovery_timeout_seconds,
+                    "half_open_requests": breaker.half_open_requests,
+                    "weight": float(breaker.weight),
+                }
+                for name, breaker in runtime.BREAKERS.items()
+            },
+            "tiers": [
+                {"name": tier.name, "min_score": tier.min_score, "features": len(tier.features)}
+                for tier in runtime.TIERS
+            ],
         }
 
 
@@ -79,7 +92,7 @@ class StackCollector(Collector):
         )
         for name in runtime.BREAKERS:
             for state in runtime.BREAKER_STATES:
-                breakers.add_metric([name, state], float(now.states[name] == state))
+                breakers.add_metric([name, state], float(now.states.get(name, "closed") == state))
         yield breakers
         tiers = GaugeMetricFamily(
             runtime.METRIC_DEGRADATION_TIER,

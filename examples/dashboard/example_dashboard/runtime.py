@@ -1,16 +1,26 @@
 """Load the runtime module that `stagespec build` generates, and type what the app uses of it.
 
-The module is loaded from a file path because its name and folder come from the spec
-(`runtime.module`, `generated/<project>/<environment>/`). The protocols below list only
-what this app reads, so mypy checks the app against the generated module's interface.
+The module is found one of two ways:
+- by its file, as on a developer's machine, where its name and folder come from the spec
+  (`runtime.module`, `generated/<project>/<environment>/`);
+- by its name, on the import path, as in the container, where delivery mounts the
+  generated file into the spec's `runtime.path` (`/app` by default), which the image puts
+  on `PYTHONPATH`.
+
+The protocols below list only what this app reads, so mypy checks the app against the
+generated module's interface.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import re
 import sys
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol, cast
 
 
@@ -19,6 +29,8 @@ class BreakerSettings(Protocol):
 
     @property
     def name(self) -> str: ...
+    @property
+    def weight(self) -> Decimal: ...
     @property
     def failure_threshold(self) -> int: ...
     @property
@@ -32,6 +44,10 @@ class TierSettings(Protocol):
 
     @property
     def name(self) -> str: ...
+    @property
+    def min_score(self) -> int: ...
+    @property
+    def features(self) -> frozenset[str]: ...
     @property
     def cache(self) -> str: ...
     @property
@@ -47,9 +63,17 @@ class RuntimeModule(Protocol):
     ENVIRONMENT: str
     SERVICE: str
     API_KEY_SECRET_FILE: str | None
+    API_KEY_ENV: str | None
+    RATE_LIMIT_REQUESTS: int | None
+    RATE_LIMIT_WINDOW_SECONDS: float | None
+    HSTS: bool
+    FORCE_HTTPS: bool
     CSP: str | None
     LOG_FORMAT: str
+    LOG_LEVEL: str
     REQUEST_ID_HEADER: str | None
+    SCRAPE_AUTH_HEADER: str | None
+    SCRAPE_AUTH_SCHEME: str | None
     METRIC_HEALTH_SCORE: str
     METRIC_BREAKER_STATE: str
     METRIC_DEGRADATION_TIER: str
@@ -77,14 +101,39 @@ _REQUIRED = (
     "degradation_level",
     "is_enabled",
 )
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 class RuntimeLoadError(Exception):
-    """The file is not a runtime module that `stagespec build` generated."""
+    """The file or name is not a runtime module that `stagespec build` generated."""
 
 
-def load_runtime(path: Path) -> RuntimeModule:
-    """Import the generated runtime module from its file."""
+def is_module_name(where: str) -> bool:
+    """Whether `--runtime` names a module on the import path rather than a file."""
+    return not where.endswith(".py") and _MODULE_NAME.match(where) is not None
+
+
+def load_runtime(where: str | Path) -> RuntimeModule:
+    """The generated runtime module: from its file, or by its name from the import path."""
+    if isinstance(where, str) and is_module_name(where):
+        return _checked(_import_by_name(where), where)
+    path = Path(where)
+    return _checked(_import_file(path), str(path))
+
+
+def _import_by_name(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name.partition(".")[0] and error.name != name:
+            raise RuntimeLoadError(f"{name}: imports {error.name!r}, which is missing") from error
+        raise RuntimeLoadError(
+            f"{name}: no such module on the import path (the folder the spec's runtime.path"
+            " names, /app by default, must be on PYTHONPATH and hold the generated file)"
+        ) from error
+
+
+def _import_file(path: Path) -> ModuleType:
     if not path.is_file():
         raise RuntimeLoadError(f"{path}: no such file (run `stagespec build` first)")
     spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -94,7 +143,14 @@ def load_runtime(path: Path) -> RuntimeModule:
     # dataclasses resolve the module's string annotations through sys.modules
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
+    return module
+
+
+def _checked(module: ModuleType, where: str) -> RuntimeModule:
     missing = [name for name in _REQUIRED if not hasattr(module, name)]
     if missing:
-        raise RuntimeLoadError(f"{path}: not a stagespec runtime module (no {', '.join(missing)})")
+        raise RuntimeLoadError(
+            f"{where}: not a runtime module of this stagespec (no {', '.join(missing)});"
+            " rebuild it with `stagespec build`"
+        )
     return cast(RuntimeModule, module)

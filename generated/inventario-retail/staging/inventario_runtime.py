@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 __all__ = [
+    "API_KEY_ENV",
     "API_KEY_SECRET_FILE",
     "BREAKERS",
     "BREAKER_STATES",
@@ -43,6 +44,8 @@ __all__ = [
     "RATE_LIMIT_REQUESTS",
     "RATE_LIMIT_WINDOW_SECONDS",
     "REQUEST_ID_HEADER",
+    "SCRAPE_AUTH_HEADER",
+    "SCRAPE_AUTH_SCHEME",
     "SERVICE",
     "TIERS",
     "BreakerConfig",
@@ -67,14 +70,20 @@ METRIC_DEGRADATION_LEVEL: Final[str] = "stack_degradation_level"
 BREAKER_STATES: Final[tuple[str, ...]] = ("closed", "open", "half_open")
 
 # Security and logging. An optional setting is typed `X | None` in every environment,
-# so code that imports this module type-checks against all of them. A secret is only
-# named by the file it is mounted at, never given.
+# so code that imports this module type-checks against all of them. A secret is never
+# given, only named: the file the build mounts it at (a file-sourced secret), or the
+# variable the build sets (an env-sourced one). The other of the two is None.
 RATE_LIMIT_REQUESTS: Final[int | None] = 100
 RATE_LIMIT_WINDOW_SECONDS: Final[float | None] = 60.0
 HSTS: Final[bool] = True
 FORCE_HTTPS: Final[bool] = False
 CSP: Final[str | None] = "default-src 'self'"
-API_KEY_SECRET_FILE: Final[str | None] = "/run/secrets/dashboard_api_key"
+API_KEY_SECRET_FILE: Final[str | None] = None
+API_KEY_ENV: Final[str | None] = "API_KEY"
+# How Prometheus sends the key when it scrapes this service: the header, and the scheme
+# before the key in it (None: the key alone); both None when the scrape sends no key.
+SCRAPE_AUTH_HEADER: Final[str | None] = "X-API-Key"
+SCRAPE_AUTH_SCHEME: Final[str | None] = None
 LOG_FORMAT: Final[Literal["json", "text"]] = "json"
 LOG_LEVEL: Final[Literal["debug", "info", "warning", "error"]] = "info"
 REQUEST_ID_HEADER: Final[str | None] = "X-Request-ID"

@@ -85,10 +85,16 @@ def target_specs(
 
 
 def render_environment(
-    spec: Spec, source: str, environment: str, spec_dir: str = ".", target: str = "compose"
+    spec: Spec,
+    source: str,
+    environment: str,
+    spec_dir: str = ".",
+    target: str = "compose",
+    document: Document | None = None,
 ) -> dict[str, bytes]:
-    """Every file of one environment, from every emitter of `target`."""
-    build = BuildInput(spec=spec, source=source, environment=environment, spec_dir=spec_dir)
+    """Every file of one environment, from every emitter of `target`; `document` is the
+    environment's, for the files that name spec lines."""
+    build = BuildInput(spec, source, environment, spec_dir, document)
     files: dict[str, bytes] = {}
     for emitter in load(target).EMITTERS:
         for path, content in emitter.render(build).items():
@@ -140,12 +146,16 @@ def render_all(
         name = only if names else None
         spec = environment_spec(doc, name, parsed)
         spec_dir = relative_dir(spec_path, out)
-        return with_manifest(render_environment(spec, source, name or "default", spec_dir, target))
+        env_doc = doc if name is None else environment_document(doc, name)
+        files = render_environment(spec, source, name or "default", spec_dir, target, env_doc)
+        return with_manifest(files)
     files = {}
     for name in names:
         spec = environment_spec(doc, name, parsed)
         spec_dir = relative_dir(spec_path, out / name)
-        env_files = with_manifest(render_environment(spec, source, name, spec_dir, target))
+        env_doc = environment_document(doc, name)
+        env_files = render_environment(spec, source, name, spec_dir, target, env_doc)
+        env_files = with_manifest(env_files)
         files.update({f"{name}/{path}": content for path, content in env_files.items()})
     return files
 

@@ -19,6 +19,7 @@ REFS: dict[str, Any] = {
     "Dependency": _spec.Dependency,
     "Duration.parse": _values.Duration.parse,
     "Grafana": _spec.Grafana,
+    "HeaderAuth": _spec.HeaderAuth,
     "Healthcheck": _spec.Healthcheck,
     "Healthcheck._test_or_disable": _spec.Healthcheck._test_or_disable,
     "Ipam": _spec.Ipam,
@@ -2002,6 +2003,51 @@ SCHEMA = r"""{
                    },
                    "default": null
                   }
+                 },
+                 "auth": {
+                  "type": "model-field",
+                  "schema": {
+                   "type": "default",
+                   "schema": {
+                    "type": "union",
+                    "choices": [
+                     {
+                      "type": "literal",
+                      "expected": [
+                       "bearer"
+                      ]
+                     },
+                     {
+                      "type": "model",
+                      "cls": {
+                       "$py": "HeaderAuth"
+                      },
+                      "schema": {
+                       "type": "model-fields",
+                       "fields": {
+                        "header": {
+                         "type": "model-field",
+                         "schema": {
+                          "type": "str",
+                          "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$"
+                         }
+                        }
+                       },
+                       "model_name": "HeaderAuth",
+                       "computed_fields": []
+                      },
+                      "custom_init": false,
+                      "root_model": false,
+                      "config": {
+                       "extra_fields_behavior": "forbid",
+                       "title": "HeaderAuth"
+                      },
+                      "ref": "stagespec.model.spec.HeaderAuth"
+                     }
+                    ]
+                   },
+                   "default": "bearer"
+                  }
                  }
                 },
                 "model_name": "Metrics",
@@ -2662,6 +2708,17 @@ SCHEMA = r"""{
                "pattern": "^[a-z][a-z0-9_]{0,62}$"
               }
              }
+            }
+           },
+           "path": {
+            "type": "model-field",
+            "schema": {
+             "type": "default",
+             "schema": {
+              "type": "str",
+              "pattern": "^/[A-Za-z0-9/_.-]*$"
+             },
+             "default": "/app"
             }
            },
            "security": {

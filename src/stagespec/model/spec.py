@@ -253,10 +253,23 @@ class Healthcheck(_Model):
         return self
 
 
+HeaderName = Annotated[str, Field(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")]
+
+
+class HeaderAuth(_Model):
+    """The key sent as it is in a header of its own, such as `X-API-Key`."""
+
+    header: HeaderName
+
+
 class Metrics(_Model):
     port: Port
     path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.-]*$")] = "/metrics"
     api_key: SecretRef | None = None
+    auth: Literal["bearer"] | HeaderAuth = "bearer"
+    """How the scrape sends `api_key`: `bearer` (`Authorization: Bearer KEY`) or
+    `{header: X-API-Key}` (the key alone in that header). The runtime module names the
+    same, so the service checks what Prometheus sends."""
 
 
 Condition = Literal["started", "healthy", "completed"]
@@ -494,6 +507,9 @@ class Logging(_Model):
 class Runtime(_Model):
     service: ServiceName
     module: ModuleName
+    path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.-]*$")] = "/app"
+    """The folder, on the service's import path, that the generated module is mounted into
+    (compose: a read-only bind mount; Kubernetes: a ConfigMap volume)."""
     # Constructed, not validated: validating would build both models when spec.py is imported.
     security: Security = Security.model_construct()
     logging: Logging = Logging.model_construct()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from stagespec.load.document import Document
 from stagespec.model.spec import Spec
 
 
@@ -17,3 +18,12 @@ class BuildInput:
     environment: str = "staging"
     spec_dir: str = "."
     """The spec's folder relative to the folder the files are written to, with `/`."""
+    document: Document | None = field(default=None, compare=False, repr=False)
+    """The environment's document (merged data, each key's position in the spec file), for
+    a file that names the spec line it comes from; None when built from a Spec alone."""
+
+    def line(self, *path: str | int) -> int | None:
+        """The spec line of the key at `path` (or of its nearest written ancestor)."""
+        if self.document is None:
+            return None
+        return self.document.key_span(path).start.line

@@ -77,13 +77,24 @@ def _panel(
         "fieldConfig": {"defaults": defaults, "overrides": []},
         "options": {
             "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+            "orientation": "auto",
             **options,
         },
     }
 
 
-def _stat_options(text_mode: str = "value") -> dict[str, Any]:
-    return {"colorMode": "background", "graphMode": "none", "textMode": text_mode}
+def stat_options(text_mode: str = "value", color_mode: str = "background") -> dict[str, Any]:
+    """A stat panel's options beyond `reduceOptions` and `orientation`: each field that
+    Grafana's stat panel schema requires, Grafana's default where stagespec has no choice."""
+    return {
+        "colorMode": color_mode,
+        "graphMode": "none",
+        "justifyMode": "auto",
+        "percentChangeColorMode": "standard",
+        "showPercentChange": False,
+        "textMode": text_mode,
+        "wideLayout": True,
+    }
 
 
 def tier_color(index: int, count: int) -> str:
@@ -98,6 +109,7 @@ def tier_color(index: int, count: int) -> str:
 def _health_panel(tiers: list[Tier]) -> Panel:
     ranked = sorted(enumerate(tiers), key=lambda pair: pair[1].min_score)
     # The lowest tier's colour is the base step: it covers every score below the next tier.
+    # Its value is null, Grafana's JSON for -Infinity (the schema types it `number | null`).
     base = tier_color(ranked[0][0], len(tiers)) if ranked else "green"
     steps: list[dict[str, Any]] = [{"color": base, "value": None}]
     steps += [{"color": tier_color(i, len(tiers)), "value": t.min_score} for i, t in ranked[1:]]
@@ -113,7 +125,13 @@ def _health_panel(tiers: list[Tier]) -> Panel:
             "unit": "none",
             "thresholds": {"mode": "absolute", "steps": steps},
         },
-        options={"showThresholdLabels": False, "showThresholdMarkers": True},
+        options={
+            "minVizHeight": 75,
+            "minVizWidth": 75,
+            "showThresholdLabels": False,
+            "showThresholdMarkers": True,
+            "sizing": "auto",
+        },
     )
 
 
@@ -129,7 +147,7 @@ def _tier_panel(tiers: list[Tier]) -> Panel:
         selector(metrics.DEGRADATION_LEVEL),
         description="The current degradation tier, from the best (optimal) to the last one.",
         defaults={"mappings": [{"type": "value", "options": options}]},
-        options=_stat_options(),
+        options=stat_options(),
     )
 
 
@@ -146,7 +164,7 @@ def _targets_panel() -> Panel:
         legend="{{job}}",
         description="Whether Prometheus's last scrape of each job succeeded.",
         defaults={"mappings": [{"type": "value", "options": options}]},
-        options=_stat_options("value_and_name"),
+        options=stat_options("value_and_name"),
     )
 
 
@@ -173,5 +191,5 @@ def _breaker_panel(name: str) -> Panel:
         breaker_expr(name),
         description=f"State of the {name} circuit breaker.",
         defaults={"mappings": [{"type": "value", "options": options}]},
-        options=_stat_options(),
+        options=stat_options(),
     )

@@ -44,6 +44,7 @@ from stagespec.model.spec import (
     Volume,
 )
 from stagespec.model.values import REFERENCE, VolumeMount, references
+from stagespec.plan import delivery
 from stagespec.plan.inputs import BuildInput
 from stagespec.targets.base import header
 from stagespec.targets.compose.monitoring import (
@@ -171,7 +172,19 @@ def _environment(spec: Spec, name: str, service: Service) -> tuple[dict[str, Any
         env[secret.name] = secret.value
         if secret.mount and secret.mount not in mounts:
             mounts.append(secret.mount)
+    if (path := delivery.python_path(spec, name)) is not None:
+        env[delivery.PYTHONPATH] = path
     return env, mounts
+
+
+def _module_mount(spec: Spec, name: str) -> list[str]:
+    """The runtime module, written next to the compose file, bound read-only into the
+    runtime service at `<runtime.path>/<module>.py` (see `plan.delivery`)."""
+    runtime = spec.runtime
+    target = delivery.module_path(spec)
+    if runtime is None or runtime.service != name or target is None:
+        return []
+    return [f"./{runtime.module}.py:{target}:ro"]
 
 
 def _secrets(service: Service, mounts: list[str]) -> list[Any]:
@@ -277,8 +290,9 @@ def _service(spec: Spec, name: str, service: Service, spec_dir: str) -> dict[str
     env, mounts = _environment(spec, name, service)
     if env:
         data["environment"] = env
-    if service.volumes:
-        data["volumes"] = [_mount(m, spec_dir, spec.variables) for m in service.volumes]
+    volumes = [_mount(m, spec_dir, spec.variables) for m in service.volumes]
+    if volumes := volumes + _module_mount(spec, name):
+        data["volumes"] = volumes
     _lists(service, data, ("tmpfs",))
     if secrets := _secrets(service, mounts):
         data["secrets"] = secrets

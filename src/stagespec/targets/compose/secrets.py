@@ -20,13 +20,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from stagespec.model.spec import SecretRef, SecretSource, Spec
+from stagespec.plan import delivery
 from stagespec.targets.compose.yaml import ComposeError as ComposeError
 from stagespec.targets.compose.yaml import required
 
-SECRETS_DIR = "/run/secrets"
+SECRETS_DIR = delivery.SECRETS_DIR
 
-RUNTIME_API_KEY_VAR = "API_KEY"
-"""The variable that gives the runtime service its `runtime.security.api_key`."""
+RUNTIME_API_KEY_VAR = delivery.RUNTIME_API_KEY_VAR
+"""The variable that gives the runtime service its `runtime.security.api_key`: `API_KEY`,
+or `API_KEY_FILE` naming its file for a file-sourced secret (`plan.delivery`)."""
 
 GRAFANA_PASSWORD_VAR = "GF_SECURITY_ADMIN_PASSWORD"
 
@@ -89,8 +91,7 @@ def secret_env(spec: Spec, image: str | None, var: str, ref: SecretRef) -> Secre
     source = source_of(spec, ref)
     if source.env is not None:
         return SecretEnv(var, required(source.env))
-    path = f"{SECRETS_DIR}/{ref.secret}"
-    return SecretEnv(file_variant(image, var), path, ref.secret)
+    return SecretEnv(file_variant(image, var), delivery.secret_file(ref.secret), ref.secret)
 
 
 def enabled(spec: Spec) -> Iterator[str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from stagespec.model.spec import Spec
-from stagespec.targets import compose, envfile, grafana, prometheus, runtime
+from stagespec.targets import compose, envfile, grafana, prometheus, runtime, smoke
 from stagespec.targets.base import Emitter
 
-EMITTERS: tuple[Emitter, ...] = (compose, envfile, prometheus, grafana, runtime)
+EMITTERS: tuple[Emitter, ...] = (compose, envfile, prometheus, grafana, runtime, smoke)
 
 
 def notes(specs: Mapping[str | None, Spec]) -> list[str]:

@@ -1,9 +1,10 @@
 """`.env` and `.env.example`: the runtime service's settings, and the secrets it needs.
 
 `.env` sits next to docker-compose.yml, so compose reads it for interpolation (and for
-`COMPOSE_PROJECT_NAME`), and the runtime service loads it as its `env_file`. Secret
-variables are only named in comments there: an empty `VAR=` would set VAR to "" and
-make compose's `${VAR:?}` fail, and any other value would be a secret in a file.
+`COMPOSE_PROJECT_NAME`, `<project>-<environment>`: see `project_name`), and the runtime
+service loads it as its `env_file`. Secret variables are only named in comments there: an
+empty `VAR=` would set VAR to "" and make compose's `${VAR:?}` fail, and any other value
+would be a secret in a file.
 `.env.example` lists the same keys plus each secret variable with an empty placeholder,
 for whoever sets up a host, and each deploy-time variable (`variables:`, in name order)
 with its description, whether it is required, and its default as the value (empty when
@@ -104,9 +105,25 @@ def _logging(runtime: Runtime) -> list[tuple[str, str]]:
     return settings
 
 
-def sections(spec: Spec) -> Iterator[Section]:
+UNNAMED_ENVIRONMENT = "default"
+"""What `build` calls the one environment of a spec that declares none."""
+
+
+def project_name(spec: Spec, environment: str) -> str:
+    """The compose project of one environment: `<project>-<environment>`.
+
+    Compose names containers, project networks and volumes after the project, so two
+    environments deployed on one host (staging and production) share nothing. A spec
+    without environments keeps its project name as it is.
+    """
+    if environment == UNNAMED_ENVIRONMENT:
+        return spec.project
+    return f"{spec.project}-{environment}"
+
+
+def sections(spec: Spec, environment: str = UNNAMED_ENVIRONMENT) -> Iterator[Section]:
     """The non-secret settings, by section, in the order they are written."""
-    yield "compose", [("COMPOSE_PROJECT_NAME", spec.project)]
+    yield "compose", [("COMPOSE_PROJECT_NAME", project_name(spec, environment))]
     if spec.resilience and spec.resilience.breakers:
         yield "circuit breakers", _breakers(spec)
     if spec.resilience and spec.resilience.degradation:
@@ -122,10 +139,10 @@ def sections(spec: Spec) -> Iterator[Section]:
         yield "metrics", [("METRICS_PATH", metrics.path), ("METRICS_PORT", str(metrics.port))]
 
 
-def _settings(spec: Spec) -> str:
+def _settings(build: BuildInput) -> str:
     return "".join(
         f"\n# --- {title} ---\n" + "".join(line(k, v) for k, v in settings)
-        for title, settings in sections(spec)
+        for title, settings in sections(build.spec, build.environment)
     )
 
 
@@ -136,7 +153,7 @@ def _env(build: BuildInput) -> str:
     )
     if secrets:
         secrets = "\n# --- secrets: required, never written here ---\n" + secrets
-    return header(build) + _settings(build.spec) + secrets
+    return header(build) + _settings(build) + secrets
 
 
 def _comment(text: str) -> str:
@@ -174,7 +191,7 @@ def _example(build: BuildInput) -> str:
     )
     if secrets:
         secrets = "\n# --- secrets: fill in on the host, never commit ---\n" + secrets
-    return header(build) + _settings(build.spec) + _variables(build.spec) + secrets
+    return header(build) + _settings(build) + _variables(build.spec) + secrets
 
 
 def render(build: BuildInput) -> dict[str, bytes]:

@@ -35,20 +35,22 @@ _REDIS_PORT = 6379
 
 
 def render(build: BuildInput) -> dict[str, bytes]:
-    """Datasources, and the dashboard with its provider when Prometheus is there to query."""
+    """Datasources, and the dashboard (with its provider) whose panels query each of them."""
     build = with_printable_source(build)
     spec = build.spec
     if spec.monitoring is None or spec.monitoring.grafana is None:
         return {}
     files: dict[str, bytes] = {}
     sources = datasources(spec, spec.monitoring.grafana.plugins)
-    if sources:
-        files[DATASOURCES_PATH] = dump_yaml(build, {"apiVersion": 1, "datasources": sources})
-    if spec.monitoring.prometheus is not None:
-        files[PROVIDERS_PATH] = dump_yaml(build, providers(spec))
-        model = dashboard(build, dict(PROMETHEUS_REF))
-        text = json.dumps(model, indent=2, ensure_ascii=False) + "\n"
-        files[dashboard_path(spec)] = text.encode()
+    if not sources:
+        return files
+    files[DATASOURCES_PATH] = dump_yaml(build, {"apiVersion": 1, "datasources": sources})
+    # Every provisioned datasource is queried by a panel of the dashboard.
+    refs = {source["type"]: {"type": source["type"], "uid": source["uid"]} for source in sources}
+    files[PROVIDERS_PATH] = dump_yaml(build, providers(spec))
+    model = dashboard(build, refs.get(PROMETHEUS_REF["type"]), refs.get(REDIS_PLUGIN))
+    text = json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+    files[dashboard_path(spec)] = text.encode()
     return files
 
 

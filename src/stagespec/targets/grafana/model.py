@@ -1,7 +1,9 @@
 """The Grafana dashboard model: the plan's panels laid out, under the stack's uid and title.
 
 `_layout()` fills 24-column rows left to right, so ids are unique and no two panels
-overlap whatever the spec holds.
+overlap whatever the spec holds. The model follows Grafana 11.3's dashboard schema
+(tests/targets/test_grafana_schema.py checks it against Grafana's own): `templating` and
+`annotations` are required, and so is every option of the stat and gauge panels.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import hashlib
 from typing import Any
 
 from stagespec.plan.inputs import BuildInput
-from stagespec.plan.panels import Panel, panels
+from stagespec.plan.panels import Panel, panels, stat_options
 
 SCHEMA_VERSION = 39
 """The dashboard JSON schema of Grafana 11.x; Grafana migrates older ones on load."""
@@ -28,9 +30,15 @@ def dashboard_uid(project: str) -> str:
     return f"{uid[: _MAX_UID - len(digest) - 1]}-{digest}"
 
 
-def dashboard(build: BuildInput, datasource: dict[str, str]) -> dict[str, Any]:
-    """The dashboard model; every panel and query uses `datasource` (`{type, uid}`)."""
+def dashboard(
+    build: BuildInput, prometheus: dict[str, str] | None, redis: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The dashboard model: the plan's panels on `prometheus` (`{type, uid}`) when there is
+    one, and the Redis panel on `redis` when that datasource is provisioned."""
     spec = build.spec
+    found = panels(spec, prometheus) if prometheus is not None else []
+    if redis is not None:
+        found.append(redis_memory_panel(redis))
     return {
         "uid": dashboard_uid(spec.project),
         "title": f"{spec.project} ({build.environment})",
@@ -42,7 +50,63 @@ def dashboard(build: BuildInput, datasource: dict[str, str]) -> dict[str, Any]:
         "time": {"from": "now-1h", "to": "now"},
         "refresh": "30s",
         "timezone": "browser",
-        "panels": _layout(panels(spec, datasource)),
+        "templating": {"list": []},
+        "annotations": {"list": [_BUILT_IN_ANNOTATIONS]},
+        "panels": _layout(found),
+    }
+
+
+_BUILT_IN_ANNOTATIONS = {
+    "builtIn": 1,
+    "datasource": {"type": "grafana", "uid": "-- Grafana --"},
+    "enable": True,
+    "hide": True,
+    "iconColor": "rgba(0, 211, 255, 1)",
+    "name": "Annotations & Alerts",
+    "type": "dashboard",
+}
+"""The annotation query every Grafana dashboard has: alert and dashboard annotations."""
+
+REDIS_MEMORY_FIELDS = {"used_memory": "used", "maxmemory": "maxmemory"}
+"""The `INFO memory` fields the Redis panel shows, and the name it shows each under."""
+
+
+def redis_memory_panel(datasource: dict[str, str]) -> Panel:
+    """Redis's memory in use against its `maxmemory`, read by the redis-datasource plugin.
+
+    The query is the plugin's `command` type running `INFO memory`; it returns one frame
+    whose fields are the section's values, of which the panel keeps two.
+    """
+    query = {
+        "refId": "A",
+        "datasource": dict(datasource),
+        "type": "command",
+        "command": "info",
+        "section": "memory",
+    }
+    return {
+        "type": "stat",
+        "title": "Redis memory",
+        "description": (
+            "Memory Redis uses (INFO memory: used_memory) and its limit (maxmemory; 0 is"
+            " none). Redis evicts at the limit only if the container's memory limit is higher."
+        ),
+        "datasource": dict(datasource),
+        "gridPos": {"w": 8, "h": 8},
+        "targets": [query],
+        "transformations": [
+            {
+                "id": "filterFieldsByName",
+                "options": {"include": {"names": list(REDIS_MEMORY_FIELDS)}},
+            },
+            {"id": "organize", "options": {"renameByName": dict(REDIS_MEMORY_FIELDS)}},
+        ],
+        "fieldConfig": {"defaults": {"unit": "bytes", "min": 0}, "overrides": []},
+        "options": {
+            "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+            "orientation": "auto",
+            **stat_options("value_and_name", color_mode="none"),
+        },
     }
 
 

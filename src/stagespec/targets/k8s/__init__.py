@@ -1,8 +1,9 @@
 """Kubernetes manifests for one environment: plain objects and a `kustomization.yaml`.
 
 The files, all in one folder:
-- `configmap-<name>.yaml`: the runtime service's settings and the Prometheus and Grafana
-  files (`config`);
+- `configmap-<name>.yaml`: the runtime service's settings and its runtime module (mounted
+  by `subPath` at `<runtime.path>/<module>.py`, the same bytes as the compose target's
+  file), and the Prometheus and Grafana files (`config`);
 - `<component>.yaml`: the Service and the Deployment or StatefulSet of each enabled
   service, in spec order, then of Prometheus and Grafana (`workload`,
   `monitoring`);
@@ -35,7 +36,7 @@ from typing import Any
 
 from stagespec.model.spec import Spec
 from stagespec.plan.inputs import BuildInput
-from stagespec.targets import grafana, prometheus
+from stagespec.targets import grafana, prometheus, runtime
 from stagespec.targets.base import YamlWriter, header
 from stagespec.targets.compose.monitoring import GRAFANA, PROMETHEUS
 from stagespec.targets.k8s.config import (
@@ -44,6 +45,7 @@ from stagespec.targets.k8s.config import (
     ConfigMap,
     config_map_object,
     file_maps,
+    module_map,
     settings_map,
 )
 from stagespec.targets.k8s.monitoring import grafana_workload, prometheus_workload
@@ -77,11 +79,12 @@ README = "README.md"
 
 def render(build: BuildInput) -> dict[str, bytes]:
     """The manifests, `kustomization.yaml` and README.md of one environment."""
+    module = runtime.render(build)  # as the compose target writes it, byte for byte
     build = with_printable_source(build)
     spec = build.spec
     project = object_name(spec.project, "project")
     names = component_names(spec)
-    configs = _configs(build, names)
+    configs = _configs(build, names, module)
     workloads = _workloads(spec, names, configs)
     apps = {workload.component: workload.app for workload in workloads}
     documents: dict[str, list[dict[str, Any]]] = {}
@@ -125,14 +128,16 @@ def component_names(spec: Spec) -> dict[str, str]:
     return {name: converted[name] for name in enabled}
 
 
-def _configs(build: BuildInput, names: dict[str, str]) -> dict[str, list[ConfigMap]]:
+def _configs(
+    build: BuildInput, names: dict[str, str], module: dict[str, bytes]
+) -> dict[str, list[ConfigMap]]:
     """Each component's ConfigMaps, in the order they are written."""
     spec = build.spec
     found: dict[str, list[ConfigMap]] = {}
-    runtime = spec.runtime
-    if runtime is not None and runtime.service in names:
-        component = names[runtime.service]
-        found[component] = [settings_map(spec, component)]
+    settings = spec.runtime
+    if settings is not None and settings.service in names:
+        component = names[settings.service]
+        found[component] = [settings_map(spec, component), *module_map(spec, component, module)]
     monitoring = spec.monitoring
     if monitoring and monitoring.prometheus:
         found[PROMETHEUS] = file_maps(prometheus.render(build), PROMETHEUS_FOLDERS, PROMETHEUS)
@@ -149,7 +154,7 @@ def _workloads(
         settings = configs.get(component, [])
         ports = service_ports(spec.services[name])
         setting_name = settings[0].name if settings else None
-        workload = service_workload(spec, name, component, ports, setting_name)
+        workload = service_workload(spec, name, component, ports, setting_name, settings)
         if spec.networks:
             networks = membership_labels(spec, name)
             workload = replace(workload, labels={**workload.labels, **networks})

@@ -1,8 +1,12 @@
-"""ConfigMaps: the runtime service's settings, and the Prometheus and Grafana files.
+"""ConfigMaps: the runtime service's settings and module, and the Prometheus and Grafana files.
 
 - The settings are those `.env` gives the runtime service under compose
   (`envfile.sections`), without the compose-only `COMPOSE_PROJECT_NAME`; the container
   reads them with `envFrom`. Values go through the YAML emitter, so any text is data.
+- The runtime module is one ConfigMap, mounted read-only by `subPath` at
+  `<runtime.path>/<module>.py` (`plan.delivery`), so the rest of that folder (the image's
+  own code) stays visible. A `subPath` mount is not updated in a running pod; the pod's
+  checksum annotation covers the module, so a changed module rolls the pods.
 - The Prometheus and Grafana files are what their emitters render, one ConfigMap per
   folder, mounted read-only where compose binds that folder. `prometheus.yml` alone is
   mounted by `subPath`: the rules folder is mounted inside /etc/prometheus, and a
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stagespec.model.spec import Spec
+from stagespec.plan import delivery
 from stagespec.targets import envfile, grafana, prometheus
 from stagespec.targets.k8s.names import labels, metadata
 
@@ -75,6 +80,16 @@ def settings_map(spec: Spec, component: str) -> ConfigMap:
         for key, value in settings
     }
     return ConfigMap(f"{component}-settings", component, data)
+
+
+def module_map(spec: Spec, component: str, module: Mapping[str, bytes]) -> list[ConfigMap]:
+    """The runtime module's ConfigMap, mounted where `plan.delivery` says; none without one."""
+    target = delivery.module_path(spec)
+    if target is None or not module:
+        return []
+    data = {name: text.decode("utf-8") for name, text in module.items()}
+    (name,) = data
+    return [ConfigMap(f"{component}-runtime", component, data, target, name)]
 
 
 def file_maps(

@@ -17,19 +17,26 @@
 - `memory` is the memory limit and the request: a request equal to the limit keeps the
   scheduler from placing more than the node holds.
 - Secrets reach variables by `secretKeyRef` to a Secret named after the spec secret;
-  values are never written. Pods get no service-account token and no service links
-  (compose sets neither; service links would add variables such as `REDIS_PORT`).
+  values are never written. The runtime service gets its API key as compose gives it
+  (`plan.delivery`): an env-sourced secret as `API_KEY`, a file-sourced one as a file at
+  `/run/secrets/<secret>` (a Secret volume) named by `API_KEY_FILE`; and `PYTHONPATH` is
+  `runtime.path` unless its `environment` sets it. Pods get no service-account token and
+  no service links (compose sets neither; service links would add variables such as
+  `REDIS_PORT`).
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from stagespec.model.spec import Healthcheck, SecretRef, Service, Spec
-from stagespec.targets.compose.secrets import RUNTIME_API_KEY_VAR, image_repository
+from stagespec.plan import delivery
+from stagespec.targets.compose.secrets import image_repository
+from stagespec.targets.k8s.config import ConfigMap, mounted
 from stagespec.targets.k8s.container import (
     container_head,
     container_tail,
@@ -37,6 +44,7 @@ from stagespec.targets.k8s.container import (
     extra_volumes,
     pod_fields,
     pod_metadata,
+    secret_target,
 )
 from stagespec.targets.k8s.names import (
     SECRET_KEY,
@@ -130,10 +138,14 @@ def env_entries(spec: Spec, name: str, service: Service) -> list[dict[str, Any]]
         elif value is not None:  # null passes a host variable through: no such thing here
             entries[var] = {"name": var, "value": escaped(_text(value))}
     runtime = spec.runtime
-    if runtime and runtime.service == name and runtime.security.api_key:
-        entries[RUNTIME_API_KEY_VAR] = secret_variable(
-            RUNTIME_API_KEY_VAR, runtime.security.api_key.secret
-        )
+    key = runtime.security.api_key if runtime and runtime.service == name else None
+    if key is not None and (key_var := delivery.api_key_variable(spec)) is not None:
+        entries[key_var] = secret_variable(key_var, key.secret)
+    if key is not None and (key_file := delivery.api_key_file(spec)) is not None:
+        file_var = delivery.RUNTIME_API_KEY_FILE_VAR
+        entries[file_var] = {"name": file_var, "value": escaped(key_file)}
+    if (folder := delivery.python_path(spec, name)) is not None:
+        entries[delivery.PYTHONPATH] = {"name": delivery.PYTHONPATH, "value": escaped(folder)}
     if _needs_pgdata(service) and "PGDATA" not in entries:
         entries["PGDATA"] = {"name": "PGDATA", "value": f"{_POSTGRES_DATA}/pgdata"}
     return list(entries.values())
@@ -166,10 +178,39 @@ def resources(service: Service) -> dict[str, Any]:
     return {"resources": {"limits": {"memory": quantity}, "requests": {"memory": quantity}}}
 
 
+API_KEY_VOLUME = "runtime-api-key"
+
+
+def delivered_files(
+    spec: Spec, name: str, configs: list[ConfigMap]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Pod `volumes` and container `volumeMounts` of the files the build delivers to
+    service `name`: its ConfigMaps that are files (the runtime module) and a file-sourced
+    runtime API key, each read-only and by `subPath`."""
+    volumes, mounts = mounted(configs)
+    key = spec.runtime.security.api_key if spec.runtime and spec.runtime.service == name else None
+    path = delivery.api_key_file(spec) if key is not None else None
+    own = [secret_target(m.target, m.secret) for m in spec.services[name].secrets]
+    if key is not None and path is not None and path not in own:
+        file = posixpath.basename(path)
+        items = [{"key": SECRET_KEY, "path": file}]
+        secret = {"secretName": secret_name(key.secret), "items": items}
+        volumes.append({"name": API_KEY_VOLUME, "secret": secret})
+        mount = {"name": API_KEY_VOLUME, "mountPath": path, "subPath": file, "readOnly": True}
+        mounts.append(mount)
+    return volumes, mounts
+
+
 def service_workload(
-    spec: Spec, name: str, component: str, ports: list[ContainerPort], settings: str | None
+    spec: Spec,
+    name: str,
+    component: str,
+    ports: list[ContainerPort],
+    settings: str | None,
+    configs: list[ConfigMap] | None = None,
 ) -> Workload:
-    """The workload of enabled spec service `name`; `settings` names its ConfigMap, if any."""
+    """The workload of enabled spec service `name`; `settings` names its ConfigMap, if any,
+    and `configs` are its ConfigMaps (those that are files are mounted)."""
     service = spec.services[name]
     image = service.image or f"{build_image(spec.project, component)}:{PLACEHOLDER_TAG}"
     container: dict[str, Any] = {"name": component, "image": image}
@@ -182,6 +223,8 @@ def service_workload(
         container["envFrom"] = [{"configMapRef": {"name": settings}}]
     mounts = volume_mounts(service)
     volumes, more_mounts = extra_volumes(service)
+    file_volumes, file_mounts = delivered_files(spec, name, configs or [])
+    volumes, more_mounts = volumes + file_volumes, more_mounts + file_mounts
     if mounts or more_mounts:
         container["volumeMounts"] = mounts + more_mounts
     container |= resources(service) | probes(service.healthcheck) | container_tail(service)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from stagespec.model.spec import Metrics, Prometheus
+from stagespec.model.spec import HeaderAuth, Metrics, Prometheus
 from stagespec.model.values import Duration
 from stagespec.plan.alerts import (
     Alert,
@@ -90,18 +90,27 @@ def config(build: BuildInput, prometheus: Prometheus) -> dict[str, Any]:
     }
 
 
+def scrape_auth(endpoint: Metrics) -> tuple[str, str | None] | None:
+    """The header the scrape sends its key in and the scheme before the key (None: the
+    key alone), or None when the endpoint has no key. The runtime module exports the same."""
+    if endpoint.api_key is None:
+        return None
+    if isinstance(endpoint.auth, HeaderAuth):
+        return endpoint.auth.header, None
+    return "Authorization", "Bearer"
+
+
 def _scrape_job(name: str, endpoint: Metrics) -> dict[str, Any]:
     labels = scrape_labels(name, endpoint.port)
     job: dict[str, Any] = {"job_name": name, "metrics_path": endpoint.path}
     if endpoint.api_key is not None:
-        # A custom header such as X-API-Key can only be read from a file by
-        # `http_headers`, which Prometheus documents from v2.55 on (the reference stack
-        # pins v2.54.1; promtool 2.42 rejects the key). So the key travels as a bearer
-        # token, and the service must accept `Authorization: Bearer <key>` too.
-        job["authorization"] = {
-            "type": "Bearer",
-            "credentials_file": f"{SECRETS_DIR}/{endpoint.api_key.secret}",
-        }
+        key_file = f"{SECRETS_DIR}/{endpoint.api_key.secret}"
+        if isinstance(endpoint.auth, HeaderAuth):
+            # `http_headers` is read from Prometheus v2.55.0 on (rule SS505 checks the
+            # pinned image); the file's content, trimmed, is the header's whole value.
+            job["http_headers"] = {endpoint.auth.header: {"files": [key_file]}}
+        else:
+            job["authorization"] = {"type": "Bearer", "credentials_file": key_file}
     job["static_configs"] = [
         {"targets": [labels["instance"]], "labels": {"service": labels["service"]}}
     ]

@@ -27,10 +27,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from stagespec.errors import StagespecError
-from stagespec.model.spec import Resilience, Runtime
-from stagespec.plan import metrics
+from stagespec.model.spec import Resilience, Runtime, Spec
+from stagespec.plan import delivery, metrics
 from stagespec.plan.inputs import BuildInput
 from stagespec.targets.base import header
+from stagespec.targets.prometheus import scrape_auth
 
 if TYPE_CHECKING:
     import jinja2
@@ -183,7 +184,8 @@ def _context(build: BuildInput, runtime: Runtime) -> dict[str, Any]:
             "degradation_level": metrics.DEGRADATION_LEVEL,
             "breaker_states": tuple(metrics.BREAKER_STATES),
         },
-        "security": _security(runtime),
+        "security": _security(spec, runtime),
+        "scrape_auth": _scrape_auth(build, runtime),
         "logging": runtime.logging,
         "breakers": _breakers(resilience),
         "features": _features(resilience),
@@ -202,22 +204,30 @@ def _comment_header(build: BuildInput) -> str:
     return text
 
 
-def _security(runtime: Runtime) -> dict[str, Any]:
+def _security(spec: Spec, runtime: Runtime) -> dict[str, Any]:
     security = runtime.security
     rate_limit = security.rate_limit
-    api_key = security.api_key
-    secret_file = None
-    if api_key is not None:
-        # Only where the secret is mounted: its value never reaches generated files.
-        secret_file = f"/run/secrets/{checked_name(api_key.secret, 'runtime api_key')}"
+    secret_file = delivery.api_key_file(spec)
+    if secret_file is not None and security.api_key is not None:
+        checked_name(security.api_key.secret, "runtime api_key")
     return {
         "rate_limit_requests": rate_limit.requests if rate_limit else None,
         "rate_limit_window_seconds": rate_limit.window.seconds if rate_limit else None,
         "hsts": security.hsts,
         "force_https": security.force_https,
         "csp": security.csp,
+        # Only where the key is delivered, a file or a variable: never its value.
         "api_key_secret_file": secret_file,
+        "api_key_env": delivery.api_key_variable(spec),
     }
+
+
+def _scrape_auth(build: BuildInput, runtime: Runtime) -> tuple[str | None, str | None]:
+    """The header and scheme the scrape job sends the runtime service's key with."""
+    service = build.spec.services.get(runtime.service)
+    metrics_of = service.metrics if service is not None else None
+    auth = scrape_auth(metrics_of) if metrics_of is not None else None
+    return auth if auth is not None else (None, None)
 
 
 def _breakers(resilience: Resilience) -> list[dict[str, Any]]:

@@ -1,0 +1,246 @@
+"""The smoke checks of the runtime service: what the example dashboard's contract promises
+for the generated module's settings (`/health`, `/metrics`, the API key, headers, the
+rate limit, JSON logs with the request id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stagespec.model.spec import Metrics, Runtime
+from stagespec.plan import alerts, panels
+from stagespec.plan.inputs import BuildInput
+
+Check = dict[str, Any]
+
+HEALTH_PATH = "/health"
+FEATURES_PATH = "/api/features"
+"""A route behind the API key and the rate limit (the example dashboard's)."""
+API_KEY_HEADER = "X-API-Key"
+"""The header the example dashboard reads the API key from."""
+
+
+def check(name: str, kind: str, line: int | None, **params: Any) -> Check:
+    """One check of the suite: its name, what the program does, the spec line, its data."""
+    return {"name": name, "kind": kind, "line": line, **params}
+
+
+def runtime_checks(build: BuildInput) -> list[Check]:
+    """The checks of the runtime service, when it runs (enabled) and has a port to reach."""
+    spec, runtime = build.spec, build.spec.runtime
+    service = spec.services.get(runtime.service) if runtime else None
+    if runtime is None or service is None or not service.enabled:
+        return []
+    if service.metrics is None and not any(p.protocol == "tcp" for p in service.ports):
+        return []
+    checks = [*_health(build, runtime.service)]
+    if service.metrics is not None:
+        checks += _metrics(build, runtime.service, service.metrics)
+    checks += _security(build, runtime)
+    checks += _logs(build, runtime)
+    return checks
+
+
+def _health(build: BuildInput, name: str) -> list[Check]:
+    resilience = build.spec.resilience
+    degradation = resilience.degradation if resilience else None
+    tiers: list[dict[str, Any]] = []
+    for tier in degradation.tiers if degradation else []:
+        everything = degradation.features if degradation else []
+        features = everything if tier.features == "all" else tier.features
+        tiers.append({"name": tier.name, "min_score": tier.min_score, "features": list(features)})
+    checks = [
+        check(
+            "health",
+            "health",
+            build.line("runtime", "service"),
+            target=name,
+            path=HEALTH_PATH,
+            tiers=tiers,
+        )
+    ]
+    for index, listed in enumerate(tiers):
+        checks.append(
+            check(
+                f"health.tier.{listed['name']}",
+                "health-tier",
+                build.line("resilience", "degradation", "tiers", index),
+                target=name,
+                path=HEALTH_PATH,
+                tier=listed["name"],
+                min_score=listed["min_score"],
+                features=len(listed["features"]),
+            )
+        )
+    for breaker_name, breaker in (resilience.breakers if resilience else {}).items():
+        checks.append(
+            check(
+                f"health.breaker.{breaker_name}",
+                "health-breaker",
+                build.line("resilience", "breakers", breaker_name),
+                target=name,
+                path=HEALTH_PATH,
+                breaker=breaker_name,
+                expected={
+                    "failure_threshold": breaker.failure_threshold,
+                    "recovery_timeout_s": alerts.duration(breaker.recovery_timeout).seconds,
+                    "half_open_requests": breaker.half_open_requests,
+                    "weight": format(breaker.weight, "f"),
+                },
+            )
+        )
+    return checks
+
+
+def scrape_auth(metrics: Metrics) -> dict[str, str] | None:
+    """How Prometheus sends the key to `/metrics`: the header, the scheme, the secret."""
+    if metrics.api_key is None:
+        return None
+    if metrics.auth == "bearer":
+        return {"header": "Authorization", "scheme": "Bearer", "secret": metrics.api_key.secret}
+    return {"header": metrics.auth.header, "scheme": "", "secret": metrics.api_key.secret}
+
+
+def _queried(build: BuildInput) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(metric, who queries it, spec path of that) for each runtime metric queried."""
+    by_alerts = alerts.queried_metrics(build)
+    by_panels = panels.queried_metrics(build)
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    for metric in dict.fromkeys([*by_alerts, *by_panels]):
+        if metric in by_alerts:
+            who = "an alert rule and a panel" if metric in by_panels else "an alert rule"
+            found.append((metric, who, ("monitoring", "prometheus")))
+        else:
+            found.append((metric, "a panel", ("monitoring", "grafana")))
+    return found
+
+
+def _metrics(build: BuildInput, name: str, metrics: Metrics) -> list[Check]:
+    where = ("services", name, "metrics")
+    auth = scrape_auth(metrics)
+    checks = [
+        check(
+            "metrics.format",
+            "metrics-format",
+            build.line(*where),
+            target=name,
+            path=metrics.path,
+            port=metrics.port,
+            auth=auth,
+        )
+    ]
+    if auth is not None:
+        checks.append(
+            check(
+                "metrics.auth",
+                "metrics-auth",
+                build.line(*where, "api_key"),
+                target=name,
+                path=metrics.path,
+                port=metrics.port,
+                auth=auth,
+            )
+        )
+    for metric, who, path in _queried(build):
+        checks.append(
+            check(
+                f"metrics.{metric}",
+                "metric-present",
+                build.line(*path),
+                target=name,
+                path=metrics.path,
+                port=metrics.port,
+                auth=auth,
+                metric=metric,
+                queried_by=who,
+            )
+        )
+    return checks
+
+
+def _security(build: BuildInput, runtime: Runtime) -> list[Check]:
+    security, name = runtime.security, runtime.service
+    checks = []
+    if security.api_key is not None:
+        key = {"header": API_KEY_HEADER, "scheme": "", "secret": security.api_key.secret}
+        line = build.line("runtime", "security", "api_key")
+        for case, expected in (("missing", 401), ("wrong", 401), ("valid", 200)):
+            checks.append(
+                check(
+                    f"api-key.{case}",
+                    "api-key",
+                    line,
+                    target=name,
+                    path=FEATURES_PATH,
+                    auth=key,
+                    case=case,
+                    status=expected,
+                )
+            )
+    checks.append(
+        check(
+            "headers.hsts",
+            "header-hsts",
+            build.line("runtime", "security", "hsts"),
+            target=name,
+            path=HEALTH_PATH,
+            enabled=security.hsts,
+        )
+    )
+    if security.csp is not None:
+        checks.append(
+            check(
+                "headers.csp",
+                "header-csp",
+                build.line("runtime", "security", "csp"),
+                target=name,
+                path=HEALTH_PATH,
+                expected=security.csp,
+            )
+        )
+    header = runtime.logging.request_id_header
+    if header is not None:
+        checks.append(
+            check(
+                "headers.request-id",
+                "header-request-id",
+                build.line("runtime", "logging", "request_id_header"),
+                target=name,
+                path=HEALTH_PATH,
+                header=header,
+            )
+        )
+    limit = security.rate_limit
+    if limit is not None:
+        key_auth = None
+        if security.api_key is not None:
+            key_auth = {"header": API_KEY_HEADER, "scheme": "", "secret": security.api_key.secret}
+        checks.append(
+            check(
+                "rate-limit",
+                "rate-limit",
+                build.line("runtime", "security", "rate_limit"),
+                target=name,
+                path=FEATURES_PATH,
+                auth=key_auth,
+                requests=limit.requests,
+                window_s=alerts.duration(limit.window).seconds,
+            )
+        )
+    return checks
+
+
+def _logs(build: BuildInput, runtime: Runtime) -> list[Check]:
+    logging = runtime.logging
+    if logging.format != "json" or logging.request_id_header is None:
+        return []
+    return [
+        check(
+            "logs.request-id",
+            "json-log",
+            build.line("runtime", "logging", "format"),
+            target=runtime.service,
+            path=HEALTH_PATH,
+            header=logging.request_id_header,
+            service=runtime.service,
+        )
+    ]
