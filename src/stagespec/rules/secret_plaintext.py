@@ -102,7 +102,7 @@ def _strings(value: Any, path: Path, key: str | None, found: list[_Literal]) -> 
             kind = type(v)
             if kind is str or kind is int:  # most values: judged here, as scan() begins
                 text = v if kind is str else str(v)
-                name = _key(path, k)
+                name = _key(path, k) if k == "default" else k
                 if len(text) >= SHORTEST_SELF_EVIDENT or is_sensitive_key(name):
                     found.append(((*path, k), name, text))
             else:

@@ -49,24 +49,37 @@ def referencing_strings(data: Any, *, overlays: bool) -> Iterator[tuple[Path, li
     """
     if not isinstance(data, dict):
         return
-    for key, value in data.items():
-        if key == "variables" or (key == "environments" and not overlays):
-            continue
-        if isinstance(key, str) and key.startswith("x-") and key not in TYPED_EXTENSIONS:
-            continue
-        yield from _walk(value, (key,))
+    left_out = {"variables"} if overlays else {"variables", "environments"}
+    left_out.update(k for k in data if isinstance(k, str) and k.startswith("x-"))
+    left_out -= TYPED_EXTENSIONS
+    yield from _walk({k: v for k, v in data.items() if k not in left_out}, ())
 
 
 def _walk(value: Any, path: Path) -> Iterator[tuple[Path, list[str]]]:
-    if isinstance(value, str):
-        if "${" in value and (names := references(value)):
-            yield path, names
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _walk(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _walk(v, (*path, i))
+    # Scalars are judged in their container's loop, containers walked with a stack: the
+    # walk meets every value of the spec, and most are short strings with no `${`.
+    stack: list[tuple[Any, Path]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if "${" in node and (names := references(node)):
+                yield where, names
+            continue
+        items = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
+        found: list[tuple[Any, Path]] = []
+        for k, v in items:
+            if type(v) is str:
+                if "${" in v and (names := references(v)):
+                    found.append((v, (*where, k)))
+            elif isinstance(v, dict | list):
+                found.append((v, (*where, k)))
+        stack.extend(reversed(found))  # document order
 
 
 def check(ctx: Context) -> Iterator[Finding]:
