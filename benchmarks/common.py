@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def tool(name: str) -> str:
@@ -27,3 +30,13 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.machine()
+
+
+def cached_env(pycache: str) -> dict[str, str]:
+    """This environment with bytecode cached in `pycache`, as an installed package has it,
+    and this checkout's `src/` first on the path."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    return env

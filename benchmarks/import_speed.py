@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import cpu_model, tool
+from common import cached_env, cpu_model, tool
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -51,14 +51,6 @@ files = render_all(checked.document, folder / "stack.yaml", folder / "out")
 done = time.perf_counter()
 print(f"{imported - start:.4f} {done - imported:.4f} {len(files)}")
 """
-
-def _env(pycache: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = pycache
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
-    return env
-
 
 def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
@@ -99,7 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     compose = args.compose.resolve()
     with tempfile.TemporaryDirectory() as pycache:
-        env = _env(pycache)
+        env = cached_env(pycache)
         _round(compose, env)  # warm-up: fills the bytecode cache
         rounds = [_round(compose, env) for _ in range(args.rounds)]
     print(f"date: {datetime.date.today().isoformat()}")

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import cpu_model, tool
+from common import cached_env, cpu_model, tool
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAD = (
@@ -37,14 +37,6 @@ TARGET = (200_000, 2.0)  # hardening issue: 200,000 unknown keys in under 2 s, w
 def spec_text(count: int, indent: str) -> str:
     """A valid spec followed by `count` unknown keys at `indent`."""
     return HEAD + "".join(f"{indent}k{i}: 1\n" for i in range(count))
-
-
-def _env(pycache: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = pycache
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
-    return env
 
 
 def _run(spec: Path, env: dict[str, str]) -> tuple[float, float, int]:
