@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
+import pytest
+
 from stagespec.engine.validate import check_document
 from stagespec.load.document import load_text
 from stagespec.rules import port_conflict, variable_undefined, variable_unused
@@ -32,6 +34,17 @@ def test_an_undefined_reference_is_reported_once_per_string(findings: Findings) 
         "services.api.x-compose.dns.0",
     ]
     assert "`${A}`" in found[0][1] and "`${B}`" in found[1][1]
+
+
+@pytest.mark.parametrize("name", ["X", "XDG_DATA", "lower", "_U1", "A" * 128])
+def test_every_undeclared_name_is_reported_and_a_declared_one_is_not(
+    findings: Findings, name: str
+) -> None:
+    used = f"services:\n  api: {{image: 'api:${{{name}}}', command: 'run ${{KNOWN}}'}}\n"
+    text = HEAD + "variables: {KNOWN: {default: '1'}}\n" + used
+    assert findings(variable_undefined, text) == [
+        ("services.api.image", f"`${{{name}}}` names no variable declared under `variables:`")
+    ]
 
 
 def test_escapes_and_plain_dollars_name_nothing(findings: Findings) -> None:

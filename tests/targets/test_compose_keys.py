@@ -497,6 +497,17 @@ def test_compose_text(text: str, expected: str) -> None:
     assert compose_text(text, declared().variables) == expected
 
 
+def test_a_required_variable_given_a_default_is_optional_with_it() -> None:
+    # as an environment's overlay gives a required variable its value for that environment
+    spec = spec_of(
+        {"app": {"image": "app:${TAG}", "command": "serve ${HOST}"}},
+        variables={"TAG": {"required": True, "default": "1.2"}, "HOST": {"required": True}},
+    )
+    entry = service(spec)
+    assert entry["image"] == "app:${TAG:-1.2}"
+    assert entry["command"] == "serve ${HOST:?HOST is required: set it in .env}"
+
+
 def test_an_undeclared_reference_is_refused() -> None:
     with pytest.raises(ComposeError, match=r"`\$\{NOPE\}` names no variable"):
         compose_text("${NOPE}", declared().variables)
