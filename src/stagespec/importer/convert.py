@@ -22,7 +22,6 @@ from stagespec.errors import StagespecError
 from stagespec.importer.emit import dump_spec
 from stagespec.importer.service import Session, map_service
 from stagespec.importer.values import (
-    SECRET_NAME,
     VOLUME_NAME,
     Unmapped,
     Use,
@@ -129,8 +128,17 @@ def import_compose(
         dump_spec(spec, PurePath(file).name),
         tuple(session.notes),
         tuple(dict.fromkeys(variables)),
-        {kind: dict(names) for kind, names in session.renames.items() if names},
+        _renames(session),
     )
+
+
+def _renames(session: Session) -> dict[str, dict[str, str]]:
+    """The names the import changed, by kind: compose name -> spec name."""
+    renames = {
+        "secrets": {raw: new for raw, new in session.secret_names.items() if new != raw},
+        "services": {raw: new for raw, new in session.services.items() if new != raw},
+    }
+    return {kind: names for kind, names in renames.items() if names}
 
 
 def merge_keys(value: Any) -> Any:
@@ -437,17 +445,24 @@ def _str_map(session: Session, value: Any) -> dict[str, str]:
 def _networks(session: Session, networks: Any, extra: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, options in networks.items() if isinstance(networks, dict) else ():
-        options = options if isinstance(options, dict) else {}
-        net: dict[str, Any] = {}
-        for key, value in options.items():
-            try:
-                if key not in _NETWORK_KEYS:
-                    raise Unmapped("no typed home")
-                net[key] = _network_value(session, key, value, net)
-            except Unmapped:
-                _keep(session, extra, ("networks", str(name), key), value)
-        found[str(name)] = net or None
+        found[str(name)] = _options(session, extra, "networks", str(name), options)
     return found
+
+
+def _options(
+    session: Session, extra: dict[str, Any], section: str, name: str, options: Any
+) -> dict[str, Any] | None:
+    """A top-level network's or volume's options in spec form; the rest under x-compose."""
+    keys = _NETWORK_KEYS if section == "networks" else _VOLUME_KEYS
+    mapped: dict[str, Any] = {}
+    for key, value in options.items() if isinstance(options, dict) else ():
+        try:
+            if key not in keys:
+                raise Unmapped("no typed home")
+            mapped[key] = _network_value(session, key, value, mapped)
+        except Unmapped:
+            _keep(session, extra, (section, name, key), value)
+    return mapped or None
 
 
 def _network_value(session: Session, key: str, value: Any, net: dict[str, Any]) -> Any:
@@ -496,16 +511,7 @@ def _volumes(session: Session, volumes: Any, extra: dict[str, Any]) -> dict[str,
         name = str(raw)
         if not VOLUME_NAME.match(name):
             raise ComposeImportError(f"volumes.{name}: a volume name the spec cannot take")
-        options = options if isinstance(options, dict) else {}
-        volume: dict[str, Any] = {}
-        for key, value in options.items():
-            try:
-                if key not in _VOLUME_KEYS:
-                    raise Unmapped("no typed home")
-                volume[key] = _network_value(session, key, value, volume)
-            except Unmapped:
-                _keep(session, extra, ("volumes", name, key), value)
-        found[name] = volume or None
+        found[name] = _options(session, extra, "volumes", name, options)
     return found
 
 
@@ -523,13 +529,9 @@ def _top_secrets(session: Session, secrets: Any, extra: dict[str, Any]) -> None:
         except Unmapped:
             _keep(session, extra, ("secrets", raw), options)
             continue
-        name = spec_name(raw, SECRET_NAME, "_") or "secret"
-        if name in session.secrets:
-            name = session.declare(name, source)
-        session.secrets[name] = source
+        name = session.declare(raw, source)
         session.secret_names[raw] = name
         if name != raw:
-            session.renames.setdefault("secrets", {})[raw] = name
             session.note(
                 f"secrets.{raw}",
                 f"renamed to {name!r} (the spec's secret names "
@@ -544,7 +546,6 @@ def _services(session: Session, services: dict[str, Any]) -> dict[str, Any]:
             raise ComposeImportError(f"services.{raw}: no usable service name for the spec")
         session.services[str(raw)] = name
         if name != raw:
-            session.renames.setdefault("services", {})[str(raw)] = name
             session.note(
                 f"services.{raw}",
                 f"renamed to {name!r}; every reference to it "
@@ -655,11 +656,17 @@ def _secret_references(session: Session, spec: dict[str, Any]) -> None:
             )
 
 
-def _move(session: Session, spec: dict[str, Any], path: tuple[Any, ...], kind: str) -> None:
-    where = ".".join(map(str, path))
+def _parent(spec: dict[str, Any], path: tuple[Any, ...]) -> Any:
+    """The mapping or list that holds the value at `path`."""
     parent: Any = spec
     for part in path[:-1]:
         parent = parent[part]
+    return parent
+
+
+def _move(session: Session, spec: dict[str, Any], path: tuple[Any, ...], kind: str) -> None:
+    where = ".".join(map(str, path))
+    parent = _parent(spec, path)
     key = path[-1]
     value = parent[key]
     if path[:1] == ("services",) and len(path) == 4 and path[2] == "environment":
@@ -684,9 +691,7 @@ def _move(session: Session, spec: dict[str, Any], path: tuple[Any, ...], kind: s
 def _offset(spec: dict[str, Any], path: tuple[Any, ...], text: str) -> int:
     from stagespec.secretscan.scanner import option_name
 
-    parent: Any = spec
-    for part in path[:-1]:
-        parent = parent[part]
+    parent = _parent(spec, path)
     key = path[-1]
     if isinstance(key, int) and isinstance(parent, list):
         option = option_name(parent[key - 1]) if key else None

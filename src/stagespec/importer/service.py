@@ -21,6 +21,7 @@ from stagespec.importer.values import (
     mount,
     port,
     scalar,
+    size,
     spec_name,
     spec_text,
 )
@@ -66,8 +67,6 @@ class Session:
     """Compose service name -> spec service name."""
     secret_names: dict[str, str] = field(default_factory=dict)
     """Compose secret name -> spec secret name (only the ones the spec declares)."""
-    renames: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Kind (`services`, `secrets`) -> compose name -> spec name, for names changed."""
     octal_modes: set[int] = field(default_factory=set)
     """Modes written `0440` in the compose text: compose reads them as octal, the loader
     (YAML 1.2) as the decimal 440."""
@@ -283,8 +282,6 @@ def _boolean(svc: _Service, value: Any) -> bool:
 
 
 def _size(svc: _Service, value: Any) -> str:
-    from stagespec.importer.values import size
-
     return size(value, svc.session.text)
 
 
@@ -576,7 +573,7 @@ def _memory(svc: _Service, handled: set[str]) -> None:
                 svc.keep("mem_limit", raw["mem_limit"], str(e))
     elif "mem_limit" in raw:
         svc.keep("mem_limit", raw["mem_limit"], "not a size")
-    if isinstance(deploy, dict) or deploy is not None:
+    if deploy is not None:
         rest = _without_memory(deploy) if chosen == "deploy" else deploy
         if rest:
             svc.keep("deploy", rest, "no typed home in the spec besides the memory limit")

@@ -186,6 +186,14 @@ def scalar(value: Any) -> str:
     raise Unmapped("not a string or a number")
 
 
+def _check(parse: Callable[[Any], object], written: Any, why: str) -> None:
+    """Raise `Unmapped(why)` unless the spec's type reads `written` (its `parse` takes it)."""
+    try:
+        parse(written)
+    except ValueError:
+        raise Unmapped(why) from None
+
+
 def port(value: Any, text: Text) -> str | int:
     """A compose port (short string, number or long form) as `[IP:]HOST:CONTAINER[/udp]`."""
     if isinstance(value, dict):
@@ -193,10 +201,7 @@ def port(value: Any, text: Text) -> str | int:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise Unmapped("a port that is not a string, a number or a mapping")
     written = text(value) if isinstance(value, str) else value
-    try:
-        PortMapping.parse(written)
-    except ValueError:
-        raise Unmapped("a port range, or a port the spec cannot type") from None
+    _check(PortMapping.parse, written, "a port range, or a port the spec cannot type")
     return written
 
 
@@ -225,10 +230,7 @@ def mount(value: Any, text: Text) -> str:
     if not isinstance(value, str):
         raise Unmapped("a mount that is neither a string nor a mapping")
     written = text(value)
-    try:
-        VolumeMount.parse(written)
-    except ValueError:
-        raise Unmapped("a mount the spec cannot type") from None
+    _check(VolumeMount.parse, written, "a mount the spec cannot type")
     return written
 
 
@@ -273,10 +275,7 @@ def duration(value: Any, text: Text) -> str:
     """A compose (Go) duration such as `1m30s` or `1.5s` in spec syntax (`1m30s`, `1500ms`)."""
     if isinstance(value, str) and "$" in value:
         written = text(value)
-        try:
-            Duration.parse(written)
-        except ValueError:
-            raise Unmapped("a duration the spec cannot type") from None
+        _check(Duration.parse, written, "a duration the spec cannot type")
         return written
     written = value if isinstance(value, str) else ""
     parts = _GO_DURATION.findall(written)
@@ -309,10 +308,7 @@ def integer(value: Any, text: Text) -> int | str:
         return value
     if isinstance(value, str) and "$" in value:
         written = text(value)
-        try:
-            VarInt.parse(written)
-        except ValueError:
-            raise Unmapped("an integer the spec cannot type") from None
+        _check(VarInt.parse, written, "an integer the spec cannot type")
         return written
     if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value):
         return int(value)

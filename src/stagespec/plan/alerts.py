@@ -81,11 +81,8 @@ def settle(prometheus: Prometheus) -> Duration:
 
 def alerts(spec: Spec, prometheus: Prometheus) -> list[Alert]:
     """Every alert for this spec: breakers, then degradation tiers, then scrape targets."""
-    return [
-        *_breaker_alerts(spec),
-        *_tier_alerts(spec, settle(prometheus)),
-        *_target_alerts(spec, settle(prometheus)),
-    ]
+    hold = settle(prometheus)
+    return [*_breaker_alerts(spec), *_tier_alerts(spec, hold), *_target_alerts(spec, hold)]
 
 
 def _runtime_labels(spec: Spec) -> dict[str, str] | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from stagespec.model.spec import Spec
+from stagespec.model.spec import SecretSource, Spec
 
 SECRETS_DIR = "/run/secrets"
 RUNTIME_API_KEY_VAR = "API_KEY"
@@ -59,22 +59,23 @@ def secret_file(secret: str) -> str:
     return f"{SECRETS_DIR}/{secret}"
 
 
-def api_key_file(spec: Spec) -> str | None:
-    """The file holding the runtime API key, when its secret is file-sourced."""
+def _api_key_source(spec: Spec) -> tuple[str, SecretSource] | None:
+    """The runtime API key's secret and its declaration, when both exist."""
     key = spec.runtime.security.api_key if spec.runtime else None
     source = spec.secrets.get(key.secret) if key else None
-    if key is None or source is None or source.file is None:
-        return None
-    return secret_file(key.secret)
+    return None if key is None or source is None else (key.secret, source)
+
+
+def api_key_file(spec: Spec) -> str | None:
+    """The file holding the runtime API key, when its secret is file-sourced."""
+    found = _api_key_source(spec)
+    return secret_file(found[0]) if found and found[1].file is not None else None
 
 
 def api_key_variable(spec: Spec) -> str | None:
     """`API_KEY` when the runtime API key arrives as a variable (an env-sourced secret)."""
-    key = spec.runtime.security.api_key if spec.runtime else None
-    source = spec.secrets.get(key.secret) if key else None
-    if key is None or source is None or source.env is None:
-        return None
-    return RUNTIME_API_KEY_VAR
+    found = _api_key_source(spec)
+    return RUNTIME_API_KEY_VAR if found and found[1].env is not None else None
 
 
 def python_path(spec: Spec, service: str) -> str | None:
@@ -87,16 +88,21 @@ def python_path(spec: Spec, service: str) -> str | None:
     return None if PYTHONPATH in own.environment else runtime.path
 
 
+def _scrape_key_users(spec: Spec) -> dict[str, str]:
+    """Each secret Prometheus reads as a file, with the first enabled service scraped with it."""
+    if spec.monitoring is None or spec.monitoring.prometheus is None:
+        return {}
+    found: dict[str, str] = {}
+    for name, service in spec.services.items():
+        key = service.metrics.api_key if service.enabled and service.metrics else None
+        if key is not None:
+            found.setdefault(key.secret, name)
+    return found
+
+
 def scrape_keys(spec: Spec) -> list[str]:
     """The secrets Prometheus reads as files to scrape protected `/metrics` endpoints."""
-    if spec.monitoring is None or spec.monitoring.prometheus is None:
-        return []
-    found: list[str] = []
-    for service in spec.services.values():
-        key = service.metrics.api_key if service.enabled and service.metrics else None
-        if key is not None and key.secret not in found:
-            found.append(key.secret)
-    return found
+    return list(_scrape_key_users(spec))
 
 
 def named_files(spec: Spec, module_file: str) -> list[NamedFile]:
@@ -114,13 +120,8 @@ def named_files(spec: Spec, module_file: str) -> list[NamedFile]:
         if key_file := api_key_file(spec):
             key_at = ("runtime", "security", "api_key")
             found.append(NamedFile(key_file, runtime.service, "the API key", module_file, key_at))
-    keys = scrape_keys(spec)
-    for name, service in spec.services.items():
-        key = service.metrics.api_key if service.enabled and service.metrics else None
-        if key is None or key.secret not in keys:
-            continue
-        keys.remove(key.secret)  # one file per secret, named where it is first used
+    for secret, name in _scrape_key_users(spec).items():  # one file per secret, at first use
         what = f"the scrape key of {name!r}"
         at = ("services", name, "metrics", "api_key")
-        found.append(NamedFile(secret_file(key.secret), PROMETHEUS, what, "prometheus.yml", at))
+        found.append(NamedFile(secret_file(secret), PROMETHEUS, what, "prometheus.yml", at))
     return found

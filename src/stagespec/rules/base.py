@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,6 +22,14 @@ class Finding:
 
 
 PRODUCTION_NAMES = frozenset({"production", "prod"})
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`; did you mean 'x'?` with the closest of `known` to a mistyped `name`, or ""."""
+    import difflib  # only for a mistake: not on every start
+
+    hint = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {hint[0]!r}?" if hint else ""
 
 
 @dataclass(frozen=True)

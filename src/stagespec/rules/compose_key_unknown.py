@@ -17,13 +17,12 @@ Fixed: `x-compose: {mem_reservation: 256m}`.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from stagespec.diagnostics import Severity
 from stagespec.load.document import Path
-from stagespec.rules.base import Context, Finding
+from stagespec.rules.base import Context, Finding, did_you_mean
 from stagespec.rules.compose_keys import SERVICE_KEYS, TOP_LEVEL_KEYS
 
 CODE = "SS110"
@@ -48,6 +47,5 @@ def check(ctx: Context) -> Iterator[Finding]:
         for key in block:
             if key in known or key.startswith("x-"):
                 continue
-            hint = difflib.get_close_matches(key, sorted(known), n=1)
-            suffix = f"; did you mean {hint[0]!r}?" if hint else ""
+            suffix = did_you_mean(key, sorted(known))
             yield Finding((*path, key), f"{key!r} is not {kind}{suffix}", on_key=True)

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -133,6 +132,8 @@ def _tokens(words: str | list[str] | None, path: Path) -> list[tuple[str, Path]]
 
 
 def _split(text: str) -> list[str]:
+    import shlex  # only for a service with a memory limit and a command
+
     try:
         return shlex.split(text)
     except ValueError:  # an unclosed quote: words as they stand

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from stagespec.diagnostics import Severity
 from stagespec.load.document import Path
 from stagespec.model.spec import Service, Spec
-from stagespec.rules.base import Context, Finding
+from stagespec.rules.base import Context, Finding, did_you_mean
 
 CODE = "SS101"
 NAME = "unresolved-reference"
@@ -42,12 +42,11 @@ COMPOSE_DEFAULT_NETWORK = "default"
 """The network compose creates for every project, which a service may join by name."""
 
 
-def _missing(path: Path, kind: str, name: str, known: Iterable[str]) -> Finding:
-    import difflib  # only for a mistake: not on every start
-
-    hint = difflib.get_close_matches(name, list(known), n=1)
-    suffix = f"; did you mean {hint[0]!r}?" if hint else ""
-    return Finding(path, f"{kind} {name!r} is not declared{suffix}")
+def _missing(
+    path: Path, kind: str, name: str, known: Iterable[str], *, on_key: bool = False
+) -> Finding:
+    message = f"{kind} {name!r} is not declared{did_you_mean(name, known)}"
+    return Finding(path, message, on_key=on_key)
 
 
 def _service_refs(name: str, service: Service) -> Iterator[tuple[Path, str]]:
@@ -67,8 +66,7 @@ def _networks(spec: Spec, name: str, service: Service) -> Iterator[Finding]:
         if key != COMPOSE_DEFAULT_NETWORK and key not in declared:
             index = key if isinstance(service.networks, dict) else service.networks.index(key)
             path: Path = ("services", name, "networks", index)
-            finding = _missing(path, "network", key, declared)
-            yield Finding(path, finding.message, on_key=isinstance(service.networks, dict))
+            yield _missing(path, "network", key, declared, on_key=isinstance(index, str))
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -81,8 +79,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 verb = "depends on" if path[2] == "depends_on" else "refers to"
                 yield Finding(path, f"service {name!r} {verb} itself", on_key=on_key)
             elif other not in services:
-                finding = _missing(path, "service", other, services)
-                yield Finding(path, finding.message, on_key=on_key)
+                yield _missing(path, "service", other, services, on_key=on_key)
         for i, mount in enumerate(service.volumes):
             if mount.is_named and mount.source not in volumes:
                 yield _missing(("services", name, "volumes", i), "volume", mount.source, volumes)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity
 from stagespec.model.spec import secret_refs
-from stagespec.rules.base import Context, Finding
+from stagespec.rules.base import Context, Finding, did_you_mean
 
 CODE = "SS302"
 NAME = "secret-undefined"
@@ -31,8 +31,5 @@ def check(ctx: Context) -> Iterator[Finding]:
     declared = ctx.spec.secrets
     for path, ref in secret_refs(ctx.spec):
         if ref.secret not in declared:
-            import difflib  # only for a mistake: not on every start
-
-            hint = difflib.get_close_matches(ref.secret, list(declared), n=1)
-            suffix = f"; did you mean {hint[0]!r}?" if hint else ""
+            suffix = did_you_mean(ref.secret, declared)
             yield Finding(path, f"secret {ref.secret!r} is not declared under `secrets:`{suffix}")

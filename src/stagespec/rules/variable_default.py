@@ -17,7 +17,6 @@ leave the default out.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity
@@ -34,6 +33,8 @@ READS: tuple[str, ...] = ()  # the raw document only: it runs on any spec that l
 
 def problem(name: str, default: str) -> str | None:
     """Why `default` cannot be written as the default of `name`; None when it can."""
+    import unicodedata  # only for a spec with defaults
+
     if "}" in default:
         return "compose ends `${NAME:-default}` at the first `}`, which this default holds"
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in default):

@@ -18,7 +18,6 @@ Fixed: `image: "postgres:${PG_VERSION}-alpine"`, or declare `PG_VERISON`.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +25,7 @@ from stagespec.diagnostics import Severity
 from stagespec.load.document import Path
 from stagespec.model.parse import TYPED_EXTENSIONS
 from stagespec.model.values import references
-from stagespec.rules.base import Context, Finding
+from stagespec.rules.base import Context, Finding, did_you_mean
 
 CODE = "SS107"
 NAME = "variable-undefined"
@@ -88,8 +87,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         for name in dict.fromkeys(names):  # each name once per string, in order
             if name in known:
                 continue
-            hint = difflib.get_close_matches(name, [str(k) for k in known], n=1)
-            suffix = f"; did you mean {hint[0]!r}?" if hint else ""
+            suffix = did_you_mean(name, [str(k) for k in known])
             yield Finding(
                 path,
                 f"`${{{name}}}` names no variable declared under `variables:`{suffix}",

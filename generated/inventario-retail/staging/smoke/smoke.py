@@ -57,9 +57,9 @@ FORMAT = 1
 DATA_FILE = "smoke.json"
 HERE = Path(__file__).resolve().parent
 COMPOSE_DIR = HERE.parent
+"""The folder of docker-compose.yml: compose's paths (secret files, `.env`) are relative to it."""
 UNLIMITED = ("/health", "/metrics")
 """The runtime service's routes outside the rate limit (the example dashboard's)."""
-"""The folder of docker-compose.yml: compose's paths (secret files, `.env`) are relative to it."""
 
 
 class Fail(Exception):

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from stagespec.model.spec import Metrics, Runtime
+from stagespec.model.spec import Metrics, Runtime, Security
 from stagespec.plan import alerts, panels
 from stagespec.plan.inputs import BuildInput
+from stagespec.targets import prometheus
+from stagespec.targets.envfile import API_KEY_HEADER
 
 Check = dict[str, Any]
 
 HEALTH_PATH = "/health"
 FEATURES_PATH = "/api/features"
 """A route behind the API key and the rate limit (the example dashboard's)."""
-API_KEY_HEADER = "X-API-Key"
-"""The header the example dashboard reads the API key from."""
 
 
 def check(name: str, kind: str, line: int | None, **params: Any) -> Check:
@@ -44,10 +44,12 @@ def _health(build: BuildInput, name: str) -> list[Check]:
     resilience = build.spec.resilience
     degradation = resilience.degradation if resilience else None
     tiers: list[dict[str, Any]] = []
-    for tier in degradation.tiers if degradation else []:
-        everything = degradation.features if degradation else []
-        features = everything if tier.features == "all" else tier.features
-        tiers.append({"name": tier.name, "min_score": tier.min_score, "features": list(features)})
+    if degradation is not None:
+        for tier in degradation.tiers:
+            features = degradation.features if tier.features == "all" else tier.features
+            tiers.append(
+                {"name": tier.name, "min_score": tier.min_score, "features": list(features)}
+            )
     checks = [
         check(
             "health",
@@ -93,11 +95,18 @@ def _health(build: BuildInput, name: str) -> list[Check]:
 
 def scrape_auth(metrics: Metrics) -> dict[str, str] | None:
     """How Prometheus sends the key to `/metrics`: the header, the scheme, the secret."""
-    if metrics.api_key is None:
+    found = prometheus.scrape_auth(metrics)
+    if found is None or metrics.api_key is None:
         return None
-    if metrics.auth == "bearer":
-        return {"header": "Authorization", "scheme": "Bearer", "secret": metrics.api_key.secret}
-    return {"header": metrics.auth.header, "scheme": "", "secret": metrics.api_key.secret}
+    header, scheme = found
+    return {"header": header, "scheme": scheme or "", "secret": metrics.api_key.secret}
+
+
+def _key_auth(security: Security) -> dict[str, str] | None:
+    """How a client sends the runtime's API key: the header, no scheme, the secret."""
+    if security.api_key is None:
+        return None
+    return {"header": API_KEY_HEADER, "scheme": "", "secret": security.api_key.secret}
 
 
 def _queried(build: BuildInput) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -117,51 +126,25 @@ def _queried(build: BuildInput) -> list[tuple[str, str, tuple[str, ...]]]:
 def _metrics(build: BuildInput, name: str, metrics: Metrics) -> list[Check]:
     where = ("services", name, "metrics")
     auth = scrape_auth(metrics)
-    checks = [
-        check(
-            "metrics.format",
-            "metrics-format",
-            build.line(*where),
-            target=name,
-            path=metrics.path,
-            port=metrics.port,
-            auth=auth,
-        )
-    ]
+
+    def endpoint_check(what: str, kind: str, line: int | None, **params: Any) -> Check:
+        endpoint = {"path": metrics.path, "port": metrics.port, "auth": auth}
+        return check(f"metrics.{what}", kind, line, target=name, **endpoint, **params)
+
+    checks = [endpoint_check("format", "metrics-format", build.line(*where))]
     if auth is not None:
-        checks.append(
-            check(
-                "metrics.auth",
-                "metrics-auth",
-                build.line(*where, "api_key"),
-                target=name,
-                path=metrics.path,
-                port=metrics.port,
-                auth=auth,
-            )
-        )
+        checks.append(endpoint_check("auth", "metrics-auth", build.line(*where, "api_key")))
     for metric, who, path in _queried(build):
-        checks.append(
-            check(
-                f"metrics.{metric}",
-                "metric-present",
-                build.line(*path),
-                target=name,
-                path=metrics.path,
-                port=metrics.port,
-                auth=auth,
-                metric=metric,
-                queried_by=who,
-            )
-        )
+        line = build.line(*path)
+        checks.append(endpoint_check(metric, "metric-present", line, metric=metric, queried_by=who))
     return checks
 
 
 def _security(build: BuildInput, runtime: Runtime) -> list[Check]:
     security, name = runtime.security, runtime.service
+    key = _key_auth(security)
     checks = []
-    if security.api_key is not None:
-        key = {"header": API_KEY_HEADER, "scheme": "", "secret": security.api_key.secret}
+    if key is not None:
         line = build.line("runtime", "security", "api_key")
         for case, expected in (("missing", 401), ("wrong", 401), ("valid", 200)):
             checks.append(
@@ -176,44 +159,21 @@ def _security(build: BuildInput, runtime: Runtime) -> list[Check]:
                     status=expected,
                 )
             )
-    checks.append(
-        check(
-            "headers.hsts",
-            "header-hsts",
-            build.line("runtime", "security", "hsts"),
-            target=name,
-            path=HEALTH_PATH,
-            enabled=security.hsts,
+
+    def header_check(what: str, *where: str, **params: Any) -> Check:
+        line = build.line("runtime", *where)
+        return check(
+            f"headers.{what}", f"header-{what}", line, target=name, path=HEALTH_PATH, **params
         )
-    )
+
+    checks.append(header_check("hsts", "security", "hsts", enabled=security.hsts))
     if security.csp is not None:
-        checks.append(
-            check(
-                "headers.csp",
-                "header-csp",
-                build.line("runtime", "security", "csp"),
-                target=name,
-                path=HEALTH_PATH,
-                expected=security.csp,
-            )
-        )
+        checks.append(header_check("csp", "security", "csp", expected=security.csp))
     header = runtime.logging.request_id_header
     if header is not None:
-        checks.append(
-            check(
-                "headers.request-id",
-                "header-request-id",
-                build.line("runtime", "logging", "request_id_header"),
-                target=name,
-                path=HEALTH_PATH,
-                header=header,
-            )
-        )
+        checks.append(header_check("request-id", "logging", "request_id_header", header=header))
     limit = security.rate_limit
     if limit is not None:
-        key_auth = None
-        if security.api_key is not None:
-            key_auth = {"header": API_KEY_HEADER, "scheme": "", "secret": security.api_key.secret}
         checks.append(
             check(
                 "rate-limit",
@@ -221,7 +181,7 @@ def _security(build: BuildInput, runtime: Runtime) -> list[Check]:
                 build.line("runtime", "security", "rate_limit"),
                 target=name,
                 path=FEATURES_PATH,
-                auth=key_auth,
+                auth=key,
                 requests=limit.requests,
                 window_s=alerts.duration(limit.window).seconds,
             )

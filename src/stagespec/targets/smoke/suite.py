@@ -8,9 +8,11 @@ from (never a value). The program reads it as data; no spec text becomes code.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from stagespec.model.spec import SecretRef, Service, Spec
+from stagespec.model.values import PortMapping
 from stagespec.plan import alerts
 from stagespec.plan.inputs import BuildInput
 from stagespec.targets import compose
@@ -66,8 +68,7 @@ def _file(build: BuildInput, secret: str) -> str:
     found = compose.compose_data(build.spec, build.spec_dir).get("secrets", {}).get(secret)
     if isinstance(found, dict) and isinstance(found.get("file"), str):
         return str(found["file"])
-    source = build.spec.secrets[secret].file
-    return str(source)
+    return str(build.spec.secrets[secret].file)
 
 
 def _value(value: object) -> dict[str, str] | None:
@@ -84,17 +85,20 @@ def _value(value: object) -> dict[str, str] | None:
 # --- targets -----------------------------------------------------------------------------
 
 
+def _host_port(port: PortMapping) -> int | str | None:
+    """The host port of a port mapping (text when it names a variable; None: not published)."""
+    return port.template if port.template is not None else port.host
+
+
 def _published(service: Service, container: int) -> int | str | None:
     """The host port that publishes `container` (text when it names a variable)."""
     for port in service.ports:
         if port.container == container and port.protocol == "tcp":
-            if port.template is not None:
-                return port.template
-            return port.host
+            return _host_port(port)
     return None
 
 
-def _primary_port(spec: Spec, name: str, service: Service) -> int | None:
+def _primary_port(service: Service) -> int | None:
     if _is_postgres(service):
         return POSTGRES_PORT
     if _is_redis(service):
@@ -111,7 +115,7 @@ def _targets(spec: Spec) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for name in enabled(spec):
         service = spec.services[name]
-        port = _primary_port(spec, name, service)
+        port = _primary_port(service)
         if port is not None:
             found[name] = {"port": port, "published": _published(service, port)}
     monitoring = spec.monitoring
@@ -152,7 +156,6 @@ def _port_checks(build: BuildInput) -> list[Check]:
         for index, port in enumerate(spec.services[name].ports):
             if port.protocol != "tcp":
                 continue
-            published = port.template if port.template is not None else port.host
             label = port.host if port.host is not None and port.template is None else index
             line = build.line("services", name, "ports", index)
             checks.append(
@@ -162,7 +165,7 @@ def _port_checks(build: BuildInput) -> list[Check]:
                     line,
                     target=name,
                     port=port.container,
-                    published=published,
+                    published=_host_port(port),
                 )
             )
     grafana = spec.monitoring.grafana if spec.monitoring else None
@@ -190,12 +193,16 @@ def _is_redis(service: Service) -> bool:
     return image_repository(service.image or "").rsplit("/", 1)[-1].startswith("redis")
 
 
+def _services(spec: Spec, kind: Callable[[Service], bool]) -> Iterator[tuple[str, Service]]:
+    """The enabled services of one kind (`_is_postgres`, `_is_redis`), in spec order."""
+    for name in enabled(spec):
+        if kind(spec.services[name]):
+            yield name, spec.services[name]
+
+
 def _postgres_checks(build: BuildInput) -> list[Check]:
     checks: list[Check] = []
-    for name in enabled(build.spec):
-        service = build.spec.services[name]
-        if not _is_postgres(service):
-            continue
+    for name, service in _services(build.spec, _is_postgres):
         env = service.environment
         user = _value(env.get("POSTGRES_USER")) or {"text": "postgres"}
         database = _value(env.get("POSTGRES_DB")) or user
@@ -228,10 +235,7 @@ def _words(command: str | list[str] | None) -> list[str]:
 
 def _redis_checks(build: BuildInput) -> list[Check]:
     checks: list[Check] = []
-    for name in enabled(build.spec):
-        service = build.spec.services[name]
-        if not _is_redis(service):
-            continue
+    for name, service in _services(build.spec, _is_redis):
         words = _words(service.command)
         password = None
         if "--requirepass" in words[:-1]:
