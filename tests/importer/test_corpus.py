@@ -151,15 +151,21 @@ def test_corpus_file_round_trips(workdir: Path, file: Path) -> None:
 def test_corpus_file_builds_valid_kubernetes(workdir: Path, file: Path) -> None:
     result, spec = _import(workdir, file)
     out = workdir / f"k8s-{file.stem}"
-    # the k8s target substitutes variables at build time: each required one is given
+    # the k8s target substitutes variables at build time: each required one is given,
+    # but a secret one never: the manifests read it from a Secret
     declared = yaml.safe_load(result.text).get("variables") or {}
-    required = [name for name, v in declared.items() if v and v.get("required")]
+    secret = [name for name, v in declared.items() if v and v.get("secret")]
+    required = [n for n, v in declared.items() if v and v.get("required") and n not in secret]
     values = [f"--var={name}={KNOWN.get(name, marker(name))}" for name in required]
     _build(spec, out, "k8s", *values)
     manifests = sorted(str(p) for p in out.rglob("*.yaml")) + sorted(
         str(p) for p in out.rglob("*.yml")
     )
     assert manifests
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    for name in secret:  # each one the manifests read, the README says how to create
+        read = any(f"- name: {name}\n" in Path(m).read_text(encoding="utf-8") for m in manifests)
+        assert read == (f'--from-literal=value="${name}"' in readme), name
     done = subprocess.run(
         [_tool("kubernetes-validate"), "--strict", *manifests],
         capture_output=True,

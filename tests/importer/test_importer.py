@@ -230,25 +230,88 @@ def test_a_secret_in_a_default_inside_a_command_makes_the_variable_required() ->
     """)
     assert spec.services["cache"].command == "redis-server --requirepass ${REDIS_AUTH}"
     variable = spec.variables["REDIS_AUTH"]
-    assert variable is not None and variable.required
+    assert variable is not None and variable.required and variable.secret
     assert spec.services["app"].environment["DATABASE_URL"] == SecretRef(secret="database_url")
     assert "myredissecret" not in result.text + "\n".join(result.notes)
     assert "pw-9Xz2k" not in result.text + "\n".join(result.notes)
     assert set(result.variables) == {"REDIS_AUTH", "DATABASE_URL"}
 
 
-def test_a_literal_secret_in_a_command_is_replaced_by_a_required_variable() -> None:
+def test_a_literal_secret_in_a_command_is_replaced_by_a_secret_variable() -> None:
     result, spec = _import("""
         services:
           cache:
             image: redis:7-alpine
             command: [redis-server, --requirepass, "s3cr3t-Pa55-w0rd-2025"]
+            healthcheck:
+              test: [CMD-SHELL, "redis-cli -a s3cr3t-Pa55-w0rd-2025 ping"]
     """)
     assert spec.services["cache"].command == [
         "redis-server", "--requirepass", "${CACHE_COMMAND_SECRET}"
     ]  # fmt: skip
+    # the same value is the same variable: the host sets it once
+    check = spec.services["cache"].healthcheck
+    assert check is not None and check.test == [
+        "CMD-SHELL",
+        "redis-cli -a ${CACHE_COMMAND_SECRET} ping",
+    ]
+    variable = spec.variables["CACHE_COMMAND_SECRET"]
+    assert variable is not None and variable.required and variable.secret  # never --var
     assert "s3cr3t-Pa55-w0rd-2025" not in result.text + "\n".join(result.notes)
     assert result.variables == ("CACHE_COMMAND_SECRET",)
+
+
+def test_a_secret_takes_the_variable_of_a_command_with_its_value() -> None:
+    result, spec = _import("""
+        services:
+          cache:
+            image: redis:7-alpine
+            command: [redis-server, --requirepass, "s3cr3t-Pa55-w0rd-2025"]
+          app:
+            image: app:1
+            environment:
+              REDIS_PASSWORD: "s3cr3t-Pa55-w0rd-2025"
+    """)
+    assert spec.services["cache"].command == [
+        "redis-server", "--requirepass", "${CACHE_COMMAND_SECRET}"
+    ]  # fmt: skip
+    secret = spec.services["app"].environment["REDIS_PASSWORD"]
+    assert isinstance(secret, SecretRef)
+    assert spec.secrets[secret.secret].env == "CACHE_COMMAND_SECRET"  # one host variable
+    assert "s3cr3t-Pa55-w0rd-2025" not in result.text + "\n".join(result.notes)
+
+
+def test_a_secret_source_used_elsewhere_is_a_secret_variable() -> None:
+    _, spec = _import("""
+        services:
+          db:
+            image: postgres:16
+            environment:
+              POSTGRES_PASSWORD: ${DB_PASSWORD}
+            command: [postgres, -c, "app.password=${DB_PASSWORD}"]
+    """)
+    assert spec.services["db"].environment["POSTGRES_PASSWORD"] == SecretRef(secret="db_password")
+    variable = spec.variables["DB_PASSWORD"]
+    assert variable is not None and variable.secret and variable.required
+
+
+def test_a_command_takes_the_variable_of_a_secret_with_its_value() -> None:
+    result, spec = _import("""
+        services:
+          cache:
+            image: redis:7-alpine
+            environment:
+              REDIS_PASSWORD: "s3cr3t-Pa55-w0rd-2025"
+            command: [redis-server, --requirepass, "s3cr3t-Pa55-w0rd-2025"]
+    """)
+    assert spec.services["cache"].environment["REDIS_PASSWORD"] == SecretRef(
+        secret="redis_password"
+    )
+    assert spec.secrets["redis_password"].env == "REDIS_PASSWORD"
+    assert spec.services["cache"].command == ["redis-server", "--requirepass", "${REDIS_PASSWORD}"]
+    variable = spec.variables["REDIS_PASSWORD"]
+    assert variable is not None and variable.secret
+    assert "s3cr3t-Pa55-w0rd-2025" not in result.text + "\n".join(result.notes)
 
 
 def test_a_healthcheck_reading_a_secret_file_is_kept() -> None:

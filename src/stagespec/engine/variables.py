@@ -9,6 +9,11 @@ required nor has a default is empty, as compose's `${NAME:-}` is. `$${` is a lit
 A value that was `${NAME}` alone, where the model wants an integer (`retries`), is the
 integer its text reads as, as compose reads it.
 
+A secret variable (`secret: true`) has no value here: it is substituted by a marker that
+names it (`plan.secretvars`), which the target turns into a run-time reference to a
+Secret. It may be used only where a container can resolve one (a command, an env value, a
+healthcheck), and never given with `--var`.
+
 Only values are substituted, never keys (as compose interpolates values only), and not
 the parts no substituting target reads: `variables` itself, `environments` (each is
 substituted as its own build) and `x-compose`. No message here holds a value: values
@@ -30,6 +35,7 @@ from stagespec.load.document import Document, Path
 from stagespec.model.spec import Spec
 from stagespec.model.validator import validate_spec
 from stagespec.model.values import VARIABLE_NAME, references, substitute
+from stagespec.plan import secretvars
 
 UNREAD = frozenset({"variables", "environments", "x-compose"})
 """Top-level keys left as written (see the module docstring); `x-compose` of a service too."""
@@ -66,7 +72,9 @@ def variable_values(data: Any, given: Mapping[str, str]) -> dict[str, str | None
         default = entry.get("default")
         if isinstance(default, bool):
             default = "true" if default else "false"
-        if name in given:
+        if entry.get("secret") is True:
+            values[name] = secretvars.marker(name)
+        elif name in given:
             values[name] = given[name]
         elif default is not None and not isinstance(default, dict | list):
             values[name] = str(default)
@@ -78,8 +86,19 @@ def variable_values(data: Any, given: Mapping[str, str]) -> dict[str, str | None
 def check_given(datas: Iterable[Any], given: Mapping[str, str]) -> None:
     """VariableError for a `--var` that names no variable declared in any of `datas`."""
     names: set[str] = set()
+    secret: set[str] = set()
     for data in datas:
-        names.update(declared(data))
+        for name, entry in declared(data).items():
+            names.add(name)
+            if isinstance(entry, dict) and entry.get("secret") is True:
+                secret.add(name)
+    refused = [name for name in given if name in secret]
+    if refused:
+        raise VariableError(
+            f"--var {refused[0]}: variable {refused[0]} is secret, and a build never writes "
+            "a secret's value: the Kubernetes manifests read it from a Secret at run time "
+            "(the build's README.md says which to create)"
+        )
     unknown = [name for name in given if name not in names]
     if unknown:
         known = ", ".join(sorted(names)) or "none"
@@ -149,8 +168,17 @@ def _missing(doc: Document, walk: _Walk, environment: str | None) -> None:
                 f"variable {name} is required and has no value; used at {_where(doc, paths)}: "
                 f"give it with `--var {name}=VALUE` or a default"
             )
+    secret = {v for v, value in walk.values.items() if value == secretvars.marker(v)}
+    for name, paths in walk.uses.items():
+        unusable = [p for p in paths if name in secret and not secretvars.usable_at(p)]
+        if unusable:
+            problems.append(
+                f"variable {name} is secret, and is used at {_where(doc, unusable)}, where "
+                "Kubernetes cannot read it from a Secret: use it only in a service's "
+                "command, entrypoint, environment or healthcheck test"
+            )
     if problems:
-        error = VariableError(f"{doc.file}: the build{where} needs a value for each variable")
+        error = VariableError(f"{doc.file}: the build{where} cannot substitute its variables")
         error.details = tuple(problems)
         raise error
 

@@ -374,12 +374,12 @@ def _declare_variables(session: Session, data: dict[str, Any]) -> None:
         elif defaults:
             default = defaults[0]
             if scan(name, default) is not None:
-                declared[name] = {"required": True}
+                declared[name] = {"required": True, "secret": True}
                 session.variables.secret_defaults.add(name)
                 session.note(
                     where,
                     "its default held a plain-text secret: dropped, and "
-                    f"the variable is now required; set {name} when deploying",
+                    f"the variable is now a required secret; set {name} when deploying",
                 )
             else:
                 declared[name] = {"default": default}
@@ -649,6 +649,8 @@ def _secret_references(session: Session, spec: dict[str, Any]) -> None:
                 continue
             variable = declared.get(var, {})
             env[key] = {"secret": session.declare(var, {"env": var})}
+            if var in declared:  # kept if the spec uses it elsewhere: its value is a secret
+                declared[var] = {"required": True, "secret": True}
             dropped = " (its default was dropped)" if "default" in variable else ""
             session.note(
                 f"services.{name}.environment.{key}",
@@ -679,12 +681,12 @@ def _move(session: Session, spec: dict[str, Any], path: tuple[Any, ...], kind: s
     if path[:1] == ("variables",):
         return
     text = str(value)
-    var = _secret_variable(session, path)
     start, end = _span(text, _offset(spec, path, text))
+    var = session.literal_variable(text[start:end], _secret_variable(session, path))
     parent[key] = text[:start] + "${" + var + "}" + text[end:]
-    session.variables.declared[var] = {"required": True}
+    session.variables.declared[var] = {"required": True, "secret": True}
     session.note(
-        where, f"holds {kind}: replaced by the required variable {var}; set it when deploying"
+        where, f"holds {kind}: replaced by the secret variable {var}; set it when deploying"
     )
 
 

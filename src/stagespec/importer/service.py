@@ -71,6 +71,8 @@ class Session:
     """Modes written `0440` in the compose text: compose reads them as octal, the loader
     (YAML 1.2) as the decimal 440."""
     _literal_secrets: dict[str, str] = field(default_factory=dict)
+    _literal_variables: dict[str, str] = field(default_factory=dict)
+    """A secret value found in a string -> its secret variable (kept in memory only)."""
 
     def note(self, where: str, message: str) -> None:
         self.notes.append(f"{where}: {message}")
@@ -109,11 +111,23 @@ class Session:
             return self._literal_secrets[value]
         env = var if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var) else re.sub(r"\W", "_", var)
         taken = {s.get("env") for s in self.secrets.values()} | set(self.variables.declared)
-        if env in taken:
+        if value in self._literal_variables:  # the secret variable a command got for it
+            env = self._literal_variables[value]
+        elif env in taken:
             env = f"{service.upper().replace('-', '_')}_{env}"
         name = self.declare(env, {"env": env})
         self._literal_secrets[value] = name
         return name
+
+    def literal_variable(self, value: str, fresh: str) -> str:
+        """The secret variable holding a literal `value` found in a command or a URL: one
+        per distinct value, the host variable of a secret with that value if there is
+        one, else `fresh`."""
+        if value not in self._literal_variables:
+            secret = self._literal_secrets.get(value)
+            found = self.secrets[secret].get("env") if secret is not None else None
+            self._literal_variables[value] = found or fresh
+        return self._literal_variables[value]
 
 
 @dataclass

@@ -52,6 +52,7 @@ REFS: dict[str, Any] = {
     "Ulimit": _spec.Ulimit,
     "VarInt.parse": _values.VarInt.parse,
     "Variable": _spec.Variable,
+    "Variable._secret_has_no_default": _spec.Variable._secret_has_no_default,
     "Volume": _spec.Volume,
     "VolumeMount.parse": _values.VolumeMount.parse,
     "_build_arg": _spec._build_arg,
@@ -117,68 +118,88 @@ SCHEMA = r"""{
         "values_schema": {
          "type": "nullable",
          "schema": {
-          "type": "model",
-          "cls": {
-           "$py": "Variable"
+          "type": "function-after",
+          "function": {
+           "type": "no-info",
+           "function": {
+            "$py": "Variable._secret_has_no_default"
+           }
           },
           "schema": {
-           "type": "model-fields",
-           "fields": {
-            "default": {
-             "type": "model-field",
-             "schema": {
-              "type": "default",
+           "type": "model",
+           "cls": {
+            "$py": "Variable"
+           },
+           "schema": {
+            "type": "model-fields",
+            "fields": {
+             "default": {
+              "type": "model-field",
               "schema": {
-               "type": "function-before",
-               "function": {
-                "type": "no-info",
+               "type": "default",
+               "schema": {
+                "type": "function-before",
                 "function": {
-                 "$py": "_build_arg"
+                 "type": "no-info",
+                 "function": {
+                  "$py": "_build_arg"
+                 }
+                },
+                "schema": {
+                 "type": "nullable",
+                 "schema": {
+                  "type": "str"
+                 }
                 }
                },
+               "default": null
+              }
+             },
+             "required": {
+              "type": "model-field",
+              "schema": {
+               "type": "default",
+               "schema": {
+                "type": "bool",
+                "strict": true
+               },
+               "default": false
+              }
+             },
+             "description": {
+              "type": "model-field",
+              "schema": {
+               "type": "default",
                "schema": {
                 "type": "nullable",
                 "schema": {
                  "type": "str"
                 }
-               }
-              },
-              "default": null
-             }
-            },
-            "required": {
-             "type": "model-field",
-             "schema": {
-              "type": "default",
+               },
+               "default": null
+              }
+             },
+             "secret": {
+              "type": "model-field",
               "schema": {
-               "type": "bool",
-               "strict": true
-              },
-              "default": false
-             }
-            },
-            "description": {
-             "type": "model-field",
-             "schema": {
-              "type": "default",
-              "schema": {
-               "type": "nullable",
+               "type": "default",
                "schema": {
-                "type": "str"
-               }
-              },
-              "default": null
+                "type": "bool",
+                "strict": true
+               },
+               "default": false
+              }
              }
-            }
+            },
+            "model_name": "Variable",
+            "computed_fields": []
            },
-           "model_name": "Variable",
-           "computed_fields": []
-          },
-          "custom_init": false,
-          "root_model": false,
-          "config": {
-           "extra_fields_behavior": "forbid",
-           "title": "Variable"
+           "custom_init": false,
+           "root_model": false,
+           "config": {
+            "extra_fields_behavior": "forbid",
+            "title": "Variable"
+           }
           },
           "ref": "stagespec.model.spec.Variable"
          }

@@ -181,11 +181,23 @@ class Variable(_Model):
     required: StrictBool = False
     """Deploy fails unless a value is set; a default (an environment's, say) is one."""
     description: str | None = None
+    secret: StrictBool = False
+    """Its value is a secret: it has no default, and no build writes its value; the
+    Kubernetes target reads it from a Secret at run time (`$(NAME)`), never `--var`."""
 
     @property
     def needs_value(self) -> bool:
         """Required, and no default given: the deploy host must set it."""
         return self.required and self.default is None
+
+    @model_validator(mode="after")
+    def _secret_has_no_default(self) -> Variable:
+        if self.secret and self.default is not None:
+            raise ValueError(
+                "a secret variable cannot have a default: the default would be a secret in "
+                "plain text in the spec; set the variable on the deploy host instead"
+            )
+        return self
 
 
 class Network(_Model):

@@ -44,6 +44,7 @@ from stagespec.rules import (
     tier_features,
     tier_order,
     variable_default,
+    variable_secret,
     variable_undefined,
     variable_unused,
 )
@@ -60,6 +61,7 @@ _MODULES: tuple[Rule, ...] = (
     variable_undefined,
     variable_unused,
     variable_default,
+    variable_secret,
     compose_key_unknown,
     compose_key_typed,
     breaker_weights,

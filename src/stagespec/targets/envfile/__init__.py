@@ -168,12 +168,17 @@ def _comment(text: str) -> str:
 def _variables(spec: Spec) -> str:
     """The deploy-time variables, for `.env.example`: what each is and its default."""
     text = ""
+    sources = {var for var, _ in required_variables(spec)}  # listed under the secrets
     for name in sorted(spec.variables):
         variable = spec.variables[name]
+        if variable is not None and variable.secret and name in sources:
+            continue
         if variable is not None and variable.description:
             text += _comment(variable.description)
         default = variable.default if variable is not None else None
-        if variable is not None and variable.needs_value:
+        if variable is not None and variable.secret:
+            text += "# secret: set it on the host, never commit\n"
+        elif variable is not None and variable.needs_value:
             text += "# required: set it on the host\n"
         elif default is not None:
             text += "# optional; this is its default\n"

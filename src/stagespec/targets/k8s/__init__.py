@@ -31,10 +31,12 @@ and the bottom modules; never rules, engine or cli.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
 from stagespec.model.spec import Spec
+from stagespec.plan import secretvars
 from stagespec.plan.inputs import BuildInput
 from stagespec.targets import grafana, prometheus, runtime
 from stagespec.targets.base import YamlWriter, header
@@ -101,11 +103,40 @@ def render(build: BuildInput) -> dict[str, bytes]:
     if spec.x_kubernetes:
         _put(documents, EXTRA_FILE, extra_objects(spec))
     images = _images(spec, names)
+    no_markers(documents)
     files = {path: _yaml(build, docs) for path, docs in documents.items()}
     files[KUSTOMIZATION] = _yaml(build, [kustomization(list(documents), images)])
     everything = [document for docs in documents.values() for document in docs]
     files[README] = readme(build, everything, images).encode("utf-8")
     return files
+
+
+def no_markers(documents: Mapping[str, list[Any]]) -> None:
+    """K8sError when a secret variable reached a manifest where nothing resolves it.
+
+    The substitution lets one only where a container reads it (`secretvars.usable_at`),
+    and the workloads turn each into a reference: this guards that no other emitter
+    ever copies one of those strings, which would write a broken value."""
+    for path, docs in documents.items():
+        for text in _strings(docs):
+            if found := secretvars.names(text):
+                raise K8sError(
+                    f"secret variable {found[0]} would be written into {path}, where "
+                    "Kubernetes cannot read it from a Secret; use it only in a service's "
+                    "command, entrypoint, environment or healthcheck test"
+                )
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def component_names(spec: Spec) -> dict[str, str]:

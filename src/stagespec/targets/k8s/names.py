@@ -86,6 +86,11 @@ def secret_name(secret: str) -> str:
     return object_name(secret, "secret")
 
 
+def variable_secret_name(variable: str) -> str:
+    """The Kubernetes Secret that holds secret variable `variable` under `SECRET_KEY`."""
+    return object_name(variable, "secret variable")
+
+
 def app_name(image: str | None, component: str) -> str:
     """`app.kubernetes.io/name`: the software (image repository's last part) or the component."""
     if image is None:

@@ -2,7 +2,8 @@
 
 The Secrets are read off the generated objects (every `secretKeyRef`, projected Secret
 and Secret volume), so the list is exactly what the manifests need. Commands show where
-each value comes from (the spec's variable or file), never a value.
+each value comes from (the spec's variable or file, or the secret variable a Secret holds),
+never a value.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from typing import Any
 
 from stagespec.plan.inputs import BuildInput
 from stagespec.targets.base import header
-from stagespec.targets.k8s.names import SECRET_KEY, secret_name
+from stagespec.targets.k8s.names import (
+    SECRET_KEY,
+    K8sError,
+    secret_name,
+    variable_secret_name,
+)
 from stagespec.targets.k8s.notes import unsupported
 from stagespec.targets.k8s.workload import STORAGE_REQUEST
 
@@ -46,10 +52,31 @@ def secret_users(objects: list[dict[str, Any]]) -> dict[str, list[str]]:
     return {name: list(readers) for name, readers in users.items()}
 
 
-def _create_command(build: BuildInput, name: str) -> str:
+def _variable_secrets(build: BuildInput) -> dict[str, str]:
+    """Secret name -> the secret variable it holds; K8sError when a spec secret with
+    another source becomes the same Secret."""
+    spec = build.spec
+    found = {}
+    for variable, entry in spec.variables.items():
+        if entry is None or not entry.secret:
+            continue
+        name = variable_secret_name(variable)
+        for secret, source in spec.secrets.items():
+            if secret_name(secret) == name and source.env != variable:
+                raise K8sError(
+                    f"secret {secret!r} and secret variable {variable} both become the "
+                    f"Kubernetes Secret {name!r}; rename one"
+                )
+        found[name] = variable
+    return found
+
+
+def _create_command(build: BuildInput, name: str, variables: Mapping[str, str]) -> str:
     declared = {secret_name(s): (s, source) for s, source in build.spec.secrets.items()}
     secret, source = declared.get(name, (name, None))
     command = f"kubectl create secret generic {name}"
+    if source is None and name in variables:
+        return f'{command} --from-literal={SECRET_KEY}="${variables[name]}"'
     if source is not None and source.file is not None:
         if not source.file.isprintable():
             # A line break would end the command (and could end the code block): the
@@ -61,6 +88,7 @@ def _create_command(build: BuildInput, name: str) -> str:
 
 
 def _secrets(build: BuildInput, users: Mapping[str, list[str]]) -> list[str]:
+    variables = _variable_secrets(build)
     if not users:
         return ["## Secrets", "", "The manifests read no Secret."]
     lines = [
@@ -73,7 +101,7 @@ def _secrets(build: BuildInput, users: Mapping[str, list[str]]) -> list[str]:
         *(f"- `{name}`, read by {', '.join(readers)}" for name, readers in users.items()),
         "",
         "```sh",
-        *(_create_command(build, name) for name in users),
+        *(_create_command(build, name, variables) for name in users),
         "```",
     ]
     return lines

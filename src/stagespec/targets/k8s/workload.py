@@ -23,6 +23,11 @@
   `runtime.path` unless its `environment` sets it. Pods get no service-account token and
   no service links (compose sets neither; service links would add variables such as
   `REDIS_PORT`).
+- A secret variable (`variables.NAME.secret`) comes to the container as env `NAME` from
+  the Secret named after it (`plan.secretvars`), first in `env`, and is referenced as
+  `$(NAME)` in the command, args and env values that use it (the kubelet expands a
+  reference to an earlier env entry) and as `${NAME}` in a shell healthcheck. An exec-form
+  healthcheck cannot expand it: that is an error.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from stagespec.model.spec import Healthcheck, SecretRef, Service, Spec
-from stagespec.plan import delivery
+from stagespec.plan import delivery, secretvars
 from stagespec.targets.compose.secrets import image_repository
 from stagespec.targets.k8s.config import ConfigMap, mounted
 from stagespec.targets.k8s.container import (
@@ -49,6 +54,7 @@ from stagespec.targets.k8s.container import (
 from stagespec.targets.k8s.names import (
     SECRET_KEY,
     ContainerPort,
+    K8sError,
     app_name,
     labels,
     memory_quantity,
@@ -56,6 +62,7 @@ from stagespec.targets.k8s.names import (
     object_name,
     secret_name,
     selector,
+    variable_secret_name,
     whole_seconds,
 )
 
@@ -228,6 +235,7 @@ def service_workload(
     if mounts or more_mounts:
         container["volumeMounts"] = mounts + more_mounts
     container |= resources(service) | probes(service.healthcheck) | container_tail(service)
+    _secret_variables(spec, name, container)
     claims = tuple(dict.fromkeys(mount["name"] for mount in mounts))
     app = app_name(service.image, component)
     pod_labels, pod_annotations = pod_metadata(service, set(labels(spec.project, component, app)))
@@ -241,6 +249,85 @@ def service_workload(
         pod_fields(service),
         pod_annotations,
         pod_labels,
+    )
+
+
+def _secret_variables(spec: Spec, name: str, container: dict[str, Any]) -> None:
+    """Each secret variable's marker in `container` as a run-time reference, and the env
+    entry that reads the variable from its Secret, ahead of the entries that use it."""
+    used: dict[str, None] = {}
+
+    def reference(shape: str) -> Any:
+        def made(variable: str) -> str:
+            used[variable] = None
+            return shape.format(variable)
+
+        return made
+
+    kubelet = reference("$({})")
+    for key in ("command", "args"):
+        if key in container:
+            container[key] = [secretvars.replaced(word, kubelet) for word in container[key]]
+    env: list[dict[str, Any]] = container.get("env", [])
+    for index, entry in enumerate(env):
+        whole = secretvars.MARKER.fullmatch(entry.get("value", ""))
+        if whole:  # `KEY: ${NAME}` reads the Secret itself
+            env[index] = _secret_variable_entry(whole.group(1), entry["name"])
+        elif "value" in entry:
+            entry["value"] = secretvars.replaced(entry["value"], kubelet)
+    for probe in ("readinessProbe", "livenessProbe"):
+        command = container.get(probe, {}).get("exec", {}).get("command")
+        if command is None:
+            continue
+        if command[:2] == ["sh", "-c"]:
+            shell = reference("${{{}}}")
+            command[:] = [secretvars.replaced(word, shell) for word in command]
+        elif found := [n for word in command for n in secretvars.names(word)]:
+            raise K8sError(
+                f"{name}: the healthcheck uses secret variable {found[0]} in exec form, and "
+                "a Kubernetes probe expands no variable; write the test as CMD-SHELL"
+            )
+    if not used:
+        return
+    by_name = {entry["name"]: entry for entry in env}
+    first = []
+    for variable in used:
+        entry = _secret_variable_entry(variable)
+        if variable in by_name and _same_secret(spec, variable, by_name):
+            entry = by_name[variable]  # the same value, from a secret read from it
+        elif by_name.get(variable, entry) != entry:
+            raise K8sError(
+                f"{name}: `environment` sets {variable}, and the secret variable {variable} "
+                "is read into the container under that name too; rename one"
+            )
+        first.append(entry)
+    env = first + [entry for entry in env if entry["name"] not in used]
+    if "env" not in container:  # where it is when the service sets an environment
+        keys = list(container)
+        at = next((i for i, k in enumerate(keys) if k in _AFTER_ENV), len(keys))
+        container_items = list(container.items())
+        container.clear()
+        container.update(container_items[:at])
+        container["env"] = env
+        container.update(container_items[at:])
+    container["env"] = env
+
+
+_AFTER_ENV = ("envFrom", "volumeMounts", "resources", "readinessProbe", "livenessProbe")
+
+
+def _secret_variable_entry(variable: str, name: str | None = None) -> dict[str, Any]:
+    """Env entry `name` (default: the variable's) read from secret variable `variable`."""
+    ref = {"name": variable_secret_name(variable), "key": SECRET_KEY}
+    return {"name": name or variable, "valueFrom": {"secretKeyRef": ref}}
+
+
+def _same_secret(spec: Spec, variable: str, by_name: Mapping[str, dict[str, Any]]) -> bool:
+    """Whether env entry `variable` reads a spec secret sourced from the same variable."""
+    ref = by_name[variable].get("valueFrom", {}).get("secretKeyRef", {})
+    return any(
+        secret_name(secret) == ref.get("name") and source.env == variable
+        for secret, source in spec.secrets.items()
     )
 
 
