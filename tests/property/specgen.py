@@ -19,9 +19,11 @@ import yaml
 from hypothesis import settings
 from hypothesis import strategies as st
 from specparts import (
+    DIGITS,
     ENV_NAME,
     IDENT,
     IMAGE,
+    LOWER,
     NETWORK,
     PORT,
     SECRET_NAME,
@@ -29,6 +31,7 @@ from specparts import (
     SERVICE,
     SHORT,
     SIZE,
+    UPPER,
     VOLUME_NAME,
     breakers,
     degradation,
@@ -39,6 +42,7 @@ from specparts import (
     port_text,
     runtime,
     service,
+    word,
 )
 
 PRODUCTION = ("production", "prod")
@@ -202,12 +206,78 @@ def specs(draw: st.DrawFn, timeouts: st.SearchStrategy[str] | None = None) -> di
             scraped["api_key"] = dict(checked)
         for built in BUILT_VARIABLES:  # the build sets these (SS510)
             services[host].get("environment", {}).pop(built, None)
+    _variables(draw, spec)
     if draw(st.booleans()):
         spec["x-notes"] = {"owner": draw(SERVICE), "defaults": services[host]}
     names = draw(st.lists(ENVIRONMENT, unique=True, max_size=3))
     if names:
         spec["environments"] = {n: draw(overlay(spec, n)) for n in names}
+        _production_names_no_other(spec)
     return spec
+
+
+def _production_names_no_other(spec: dict[str, Any]) -> None:
+    """Drop each environment whose name is a word of a value production reads (SS411):
+    generated words can be an environment's name (`list`, `a`)."""
+    environments = spec["environments"]
+    production = [n for n in ("production", "prod") if n in environments]
+    if not production:
+        return
+    texts = [t for t in _strings({**spec, "environments": None}) if t]
+    for name in production:
+        texts += _strings(environments[name])
+    for other in [n for n in environments if n not in production]:
+        word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(other)}(?![A-Za-z0-9])", re.IGNORECASE)
+        if any(word.search(text) for text in texts):
+            del environments[other]
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _strings(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _strings(v)]
+    return []
+
+
+VARIABLE = word(UPPER, UPPER + DIGITS + "_", 12).filter(
+    lambda n: n != "COMPOSE_PROJECT_NAME" and n not in BUILT_VARIABLES
+)
+VARIABLE_KINDS = ("default", "required", "secret", "optional")
+
+
+def _variables(draw: st.DrawFn, spec: dict[str, Any]) -> None:
+    """Declared variables (with a default, required, secret or optional), each used in a
+    service's command or environment, in any service (SS108: none left unused)."""
+    services = spec["services"]
+    names = draw(st.lists(VARIABLE, unique=True, max_size=3))
+    names = [n for n in names if all(n not in s.get("environment", {}) for s in services.values())]
+    if not names:
+        return
+    declared: dict[str, Any] = {}
+    for name in names:
+        kind = draw(st.sampled_from(VARIABLE_KINDS))
+        if kind == "default":
+            declared[name] = {"default": draw(word(LOWER + DIGITS, LOWER + DIGITS + "._-", 10))}
+        elif kind == "required":
+            declared[name] = {"required": True}
+        elif kind == "secret":
+            declared[name] = {"required": True, "secret": True}
+        else:
+            declared[name] = None
+        data = services[draw(st.sampled_from(sorted(services)))]
+        reference = "${" + name + "}"
+        if draw(st.booleans()):
+            data.setdefault("environment", {})[name] = reference
+        else:
+            command = data.get("command", ["run"])
+            if isinstance(command, list):
+                data["command"] = [*command, f"--{name.lower()}={reference}"]
+            else:
+                data["command"] = f"{command} --{name.lower()}={reference}"
+    spec["variables"] = declared
 
 
 class _Dumper(yaml.SafeDumper):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import keyword
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -48,6 +49,8 @@ IDENT = _names(
     LOWER + DIGITS + "_",
     ["list", "self", "none", "true", "match", "case", "type", "print", "all", "str", "a_1"],
 ).filter(lambda n: not keyword.iskeyword(n))
+# The runtime module's name must not be a standard library module's (SS010).
+MODULE = IDENT.filter(lambda n: n not in sys.stdlib_module_names)
 ENV_NAME = _names(
     LOWER + UPPER + "_",
     LOWER + UPPER + DIGITS + "_",
@@ -129,9 +132,12 @@ def env_value(draw: st.DrawFn, key: str, secrets: list[str]) -> Any:
 
 
 ARGUMENT = st.text(st.sampled_from(LOWER + DIGITS + "_./=:-"), min_size=1, max_size=12)
-MOUNT_TARGET = st.lists(
-    word(LOWER + DIGITS + "_-", LOWER + DIGITS + "_.-", 8), min_size=1, max_size=3
-).map(lambda parts: "/" + "/".join(parts))
+# A container path starts with a word (`/data`, `/srv/x7`): a path made only of random
+# letters is one long token, which the secret scan rightly takes for a possible key.
+MOUNT_TARGET = st.tuples(
+    st.sampled_from(["data", "srv", "var", "app", "config", "cache", "home"]),
+    st.lists(word(LOWER + DIGITS + "_-", LOWER + DIGITS + "_.-", 8), max_size=2),
+).map(lambda t: "/" + "/".join([t[0], *t[1]]))
 NETWORK = word(LOWER + UPPER + DIGITS, LOWER + UPPER + DIGITS + "_.-", 15)
 
 
@@ -364,7 +370,7 @@ def runtime(draw: st.DrawFn, service_name: str, secrets: list[str]) -> dict[str,
     )
     return {
         "service": service_name,
-        "module": draw(IDENT),
+        "module": draw(MODULE),
         "security": security,
         "logging": logging,
     }

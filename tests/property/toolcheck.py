@@ -111,7 +111,9 @@ def check_build(document: Document, files: dict[str, bytes], root: Path) -> list
     jobs: list[Job] = []
     for name in names:
         folder = root / "out" / (name or "")
-        variables = [var for var, _ in required_variables(environment_spec(document, name))]
+        spec = environment_spec(document, name)
+        variables = [var for var, _ in required_variables(spec)]
+        variables += [n for n, v in spec.variables.items() if v is not None and v.needs_value]
         jobs += _compose(folder, variables) + _prometheus(folder, root) + _runtime(folder)
     composes = sorted(str(p) for p in (root / "out").rglob(COMPOSE))
     schema = [str(shutil.which("check-jsonschema")), "--builtin-schema", "vendor.compose-spec"]
