@@ -146,7 +146,11 @@ def _rule_diagnostics(
     gate = _Gate(doc, parsed.failed)
     blocked = {rule.CODE: gate.blocking(rule) for rule in RULES.values()}
     runnable = [rule for rule in RULES.values() if not blocked[rule.CODE]]
-    found = [gate.not_checked(r, blocked[r.CODE]) for r in RULES.values() if blocked[r.CODE]]
+    groups: dict[frozenset[Path], list[Rule]] = {}  # the rules the same parts keep from running
+    for rule in RULES.values():
+        if blocked[rule.CODE]:
+            groups.setdefault(frozenset(blocked[rule.CODE]), []).append(rule)
+    found = [gate.not_checked(rules, parts) for parts, rules in groups.items()]
     unchecked.update(code for code, parts in blocked.items() if parts)
     if parsed.partial is not None:
         return found + run_rules(
@@ -178,15 +182,20 @@ class _Gate:
                 found.update(self.inside.get(path, ()))
         return found & self.failed
 
-    def not_checked(self, rule: Rule, parts: set[Path]) -> Diagnostic:
-        """The line that says a rule did not run: at the first of `parts`, naming a few."""
+    def not_checked(self, rules: list[Rule], parts: frozenset[Path]) -> Diagnostic:
+        """The line that says `rules` did not run: at the first of `parts`, naming a few
+        (one line for all the rules that the same parts stopped)."""
         if self._order is None:  # in document order; sorted once, and only when needed
             self._order = sorted(self.failed, key=lambda part: self.doc.key_span(part).start)
         first = list(islice((part for part in self._order if part in parts), 3))
         named = ", ".join(dotted_path(part) for part in first)
         named += f" and {len(parts) - 3:,} more" if len(parts) > 3 else ""
         verb = "has" if len(parts) == 1 else "have"
-        message = f"{rule.CODE} {rule.NAME} not checked: {named} {verb} schema errors"
+        if len(rules) == 1:
+            which = f"{rules[0].CODE} {rules[0].NAME}"
+        else:
+            which = ", ".join(r.CODE for r in rules[:-1]) + f" and {rules[-1].CODE}"
+        message = f"{which} not checked: {named} {verb} schema errors"
         span = self.doc.key_span(first[0])
         return at(self.doc.file, span, NOT_CHECKED, "not-checked", "info", message)
 

@@ -175,8 +175,9 @@ _NOT_CHECKED = """Every rule ran: no part of the spec it reads has schema errors
 A spec with schema errors (SS010, SS011) is still checked: each part that holds an error
 (a top-level section, or one entry such as a service, a secret, a breaker, or the
 degradation tiers) is left out, and every rule that reads none of those parts runs on the
-rest. A rule that reads a part left out does not run, and this line, at that part, says so
-once per rule. It is for information only: fix the schema errors and the rule runs.
+rest. A rule that reads a part left out does not run, and this line, at that part, says so:
+one line for all the rules that the same parts stopped. It is for information only: fix
+the schema errors and the rules run.
 
 Failing:
 
