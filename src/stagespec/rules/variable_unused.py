@@ -2,7 +2,7 @@
 
 A variable nothing references still shows up in `.env.example` and in `env check`, so
 every host is asked for a setting that changes nothing. A reference in an environment's
-overlay counts as a use.
+overlay counts as a use, and a variable that only an overlay declares is checked too.
 
 Failing:
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from stagespec.diagnostics import Severity
+from stagespec.load.events import Path
 from stagespec.rules.base import Context, Finding
 from stagespec.rules.variable_undefined import declared, referencing_strings
 
@@ -32,14 +33,17 @@ def check(ctx: Context) -> Iterator[Finding]:
     if ctx.environment is not None:
         # the base document holds every overlay, so the base spec's run decides for all
         return
-    known = declared(ctx.doc.data)
-    if not known:
+    data = ctx.doc.data
+    places: dict[str, Path] = {}  # each variable, where it is first declared
+    for name in declared(data):
+        places.setdefault(name, ("variables", name))
+    overlays = data.get("environments") if isinstance(data, dict) else None
+    for env, overlay in overlays.items() if isinstance(overlays, dict) else ():
+        for name in declared(overlay):  # one only an overlay declares
+            places.setdefault(name, ("environments", env, "variables", name))
+    if not places:
         return
-    used = {n for _, names in referencing_strings(ctx.doc.data, overlays=True) for n in names}
-    for name in known:
-        if name not in used:
-            yield Finding(
-                ("variables", name),
-                f"variable {name!r} is declared but no string uses it",
-                on_key=True,
-            )
+    used = {n for _, names in referencing_strings(data, overlays=True) for n in names}
+    for name, path in places.items():
+        if isinstance(name, str) and name not in used:
+            yield Finding(path, f"variable {name!r} is declared but no string uses it", on_key=True)
