@@ -33,7 +33,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -255,9 +255,9 @@ def service_workload(
 def _secret_variables(spec: Spec, name: str, container: dict[str, Any]) -> None:
     """Each secret variable's marker in `container` as a run-time reference, and the env
     entry that reads the variable from its Secret, ahead of the entries that use it."""
-    used: dict[str, None] = {}
+    used: dict[str, None] = {}  # the variables referenced, in first-use order
 
-    def reference(shape: str) -> Any:
+    def reference(shape: str) -> Callable[[str], str]:
         def made(variable: str) -> str:
             used[variable] = None
             return shape.format(variable)
@@ -275,45 +275,58 @@ def _secret_variables(spec: Spec, name: str, container: dict[str, Any]) -> None:
             env[index] = _secret_variable_entry(whole.group(1), entry["name"])
         elif "value" in entry:
             entry["value"] = secretvars.replaced(entry["value"], kubelet)
+    _shell_references(name, container, reference("${{{}}}"))
+    if used:
+        first = [_variable_entry(spec, name, variable, env) for variable in used]
+        env = first + [entry for entry in env if entry["name"] not in used]
+        _put_env(container, env)
+
+
+def _shell_references(name: str, container: dict[str, Any], shell: Callable[[str], str]) -> None:
+    """The probes' markers as shell references; K8sError for an exec-form probe's."""
     for probe in ("readinessProbe", "livenessProbe"):
         command = container.get(probe, {}).get("exec", {}).get("command")
         if command is None:
             continue
         if command[:2] == ["sh", "-c"]:
-            shell = reference("${{{}}}")
             command[:] = [secretvars.replaced(word, shell) for word in command]
         elif found := [n for word in command for n in secretvars.names(word)]:
             raise K8sError(
                 f"{name}: the healthcheck uses secret variable {found[0]} in exec form, and "
                 "a Kubernetes probe expands no variable; write the test as CMD-SHELL"
             )
-    if not used:
-        return
-    by_name = {entry["name"]: entry for entry in env}
-    first = []
-    for variable in used:
-        entry = _secret_variable_entry(variable)
-        if variable in by_name and _same_secret(spec, variable, by_name):
-            entry = by_name[variable]  # the same value, from a secret read from it
-        elif by_name.get(variable, entry) != entry:
-            raise K8sError(
-                f"{name}: `environment` sets {variable}, and the secret variable {variable} "
-                "is read into the container under that name too; rename one"
-            )
-        first.append(entry)
-    env = first + [entry for entry in env if entry["name"] not in used]
-    if "env" not in container:  # where it is when the service sets an environment
-        keys = list(container)
-        at = next((i for i, k in enumerate(keys) if k in _AFTER_ENV), len(keys))
-        container_items = list(container.items())
-        container.clear()
-        container.update(container_items[:at])
-        container["env"] = env
-        container.update(container_items[at:])
-    container["env"] = env
+
+
+def _variable_entry(
+    spec: Spec, name: str, variable: str, env: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The env entry that gives the container `variable`: its own, or the one `env`
+    already has when it reads a spec secret sourced from the same host variable."""
+    entry = _secret_variable_entry(variable)
+    by_name = {e["name"]: e for e in env}
+    if variable in by_name and _same_secret(spec, variable, by_name[variable]):
+        return by_name[variable]
+    if by_name.get(variable, entry) != entry:
+        raise K8sError(
+            f"{name}: `environment` sets {variable}, and the secret variable {variable} "
+            "is read into the container under that name too; rename one"
+        )
+    return entry
 
 
 _AFTER_ENV = ("envFrom", "volumeMounts", "resources", "readinessProbe", "livenessProbe")
+
+
+def _put_env(container: dict[str, Any], env: list[dict[str, Any]]) -> None:
+    """`env` into `container`, where it is when the service sets an environment."""
+    if "env" not in container:
+        items = list(container.items())
+        at = next((i for i, (k, _) in enumerate(items) if k in _AFTER_ENV), len(items))
+        container.clear()
+        container.update(items[:at])
+        container["env"] = env
+        container.update(items[at:])
+    container["env"] = env
 
 
 def _secret_variable_entry(variable: str, name: str | None = None) -> dict[str, Any]:
@@ -322,9 +335,9 @@ def _secret_variable_entry(variable: str, name: str | None = None) -> dict[str, 
     return {"name": name or variable, "valueFrom": {"secretKeyRef": ref}}
 
 
-def _same_secret(spec: Spec, variable: str, by_name: Mapping[str, dict[str, Any]]) -> bool:
-    """Whether env entry `variable` reads a spec secret sourced from the same variable."""
-    ref = by_name[variable].get("valueFrom", {}).get("secretKeyRef", {})
+def _same_secret(spec: Spec, variable: str, entry: Mapping[str, Any]) -> bool:
+    """Whether env `entry` reads a spec secret sourced from host variable `variable`."""
+    ref = entry.get("valueFrom", {}).get("secretKeyRef", {})
     return any(
         secret_name(secret) == ref.get("name") and source.env == variable
         for secret, source in spec.secrets.items()
