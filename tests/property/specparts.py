@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from stagespec.rules.secret_plaintext import scalar_text
-from stagespec.secretscan.scanner import scan
+from stagespec.secretscan.scanner import scan, scan_words
 
 # A service with one of these names clashes with the monitoring service compose adds:
 # `validate` refuses it (SS104), so valid specs do not have one.
@@ -108,8 +108,9 @@ def _plain_words(words: Any) -> bool:
     """True when no word of an argument list reads as a secret (`--password hunter2`)."""
     if isinstance(words, str):
         return _plain(None, words)
-    flags = [w.lstrip("-") if w.startswith("-") and "=" not in w else None for w in words]
-    return all(_plain(flag, w) for flag, w in zip([None, *flags], words, strict=False))
+    # as the rule reads a list: each word under the option before it, then by position
+    # (`[requirepass, "0"]`: a Redis password, whatever it is)
+    return not scan_words(words)
 
 
 @st.composite
