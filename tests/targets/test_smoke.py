@@ -114,6 +114,7 @@ EXPECTED_LINES = {
     "api-key.wrong": "api_key:",
     "api-key.valid": "api_key:",
     "headers.hsts": "hsts:",
+    "https-redirect": "force_https:",
     "headers.csp": "csp:",
     "headers.request-id": "request_id_header:",
     "rate-limit": "rate_limit:",

@@ -351,3 +351,68 @@ def test_redis_auth(program: ModuleType) -> None:
 )
 def test_redis_sizes(program: ModuleType, text: str, size: int) -> None:
     assert program.redis_bytes(text) == size
+
+
+# --- the redirect to https ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _http(redirects: bool) -> Iterator[int]:
+    """A server on loopback that answers as an app behind a TLS proxy does: a request
+    forwarded as http gets 308 to https when `redirects`, else 200; it records the key."""
+    import http.server
+    import threading
+
+    seen: list[str | None] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("X-API-Key"))
+            if redirects and self.headers.get("X-Forwarded-Proto") == "http":
+                self.send_response(308)
+                self.send_header("Location", f"https://example.test{self.path}")
+            else:
+                self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        assert seen and all(key == PASSWORD for key in seen), "the key is sent"
+
+
+@pytest.mark.parametrize(
+    ("redirects", "enabled", "outcome"),
+    [
+        (True, True, "PASS  https  (stack.yaml:5)  308 to https://example.test/api/features"),
+        (False, False, "PASS  https  (stack.yaml:5)  HTTP 200, not redirected, as the spec says"),
+        (False, True, "FAIL  https  (stack.yaml:5)  GET /api/features forwarded as http: HTTP 200"),
+        (True, False, "FAIL  https  (stack.yaml:5)  GET /api/features is redirected to https"),
+    ],
+)
+def test_https_redirect(program: ModuleType, redirects: bool, enabled: bool, outcome: str) -> None:
+    check = {
+        "name": "https",
+        "kind": "https-redirect",
+        "line": 5,
+        "target": "app",
+        "path": "/api/features",
+        "auth": {"header": "X-API-Key", "scheme": "", "secret": "pw"},
+        "enabled": enabled,
+    }
+    with _http(redirects) as port:
+        status, lines = _check_lines(
+            program, _suite([check], app=port), "--published", environ={"PW": PASSWORD}
+        )
+    assert status == (0 if outcome.startswith("PASS") else 1)
+    assert lines[0].startswith(outcome), lines
+    assert not any(PASSWORD in line for line in lines)

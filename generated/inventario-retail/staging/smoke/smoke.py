@@ -816,6 +816,25 @@ def _hsts(run: Run, check: Mapping[str, Any]) -> str:
     return "not sent, as the spec says"
 
 
+@kind("https-redirect")
+def _https_redirect(run: Run, check: Mapping[str, Any]) -> str:
+    # As a proxy that terminates TLS forwards a request it got over plain HTTP.
+    headers = {"X-Forwarded-Proto": "http", **run.auth_headers(check["auth"])}
+    answer = run.get(check, headers, cached=False)
+    location = answer.header("Location") or ""
+    redirected = answer.status in (301, 302, 307, 308) and location.startswith("https://")
+    if check["enabled"] and not redirected:
+        raise Fail(
+            f"GET {check['path']} forwarded as http: HTTP {answer.status}, not a redirect "
+            "to https; the spec turns force_https on"
+        )
+    if not check["enabled"] and redirected:
+        raise Fail(f"GET {check['path']} is redirected to https; the spec turns force_https off")
+    if redirected:
+        return f"{answer.status} to {location.partition('?')[0]}"
+    return f"HTTP {answer.status}, not redirected, as the spec says"
+
+
 @kind("header-csp")
 def _csp(run: Run, check: Mapping[str, Any]) -> str:
     value = run.get(check).header("Content-Security-Policy")

@@ -1,6 +1,7 @@
 """The smoke checks of the runtime service: what the example dashboard's contract promises
 for the generated module's settings (`/health`, `/metrics`, the API key, headers, the
-rate limit, JSON logs with the request id)."""
+redirect to https behind a TLS-terminating proxy, the rate limit, JSON logs with the
+request id)."""
 
 from __future__ import annotations
 
@@ -167,6 +168,17 @@ def _security(build: BuildInput, runtime: Runtime) -> list[Check]:
         )
 
     checks.append(header_check("hsts", "security", "hsts", enabled=security.hsts))
+    checks.append(
+        check(
+            "https-redirect",
+            "https-redirect",
+            build.line("runtime", "security", "force_https"),
+            target=name,
+            path=FEATURES_PATH,
+            auth=key,
+            enabled=security.force_https,
+        )
+    )
     if security.csp is not None:
         checks.append(header_check("csp", "security", "csp", expected=security.csp))
     header = runtime.logging.request_id_header
