@@ -384,6 +384,7 @@ runtime:
     api_key: {secret: api_key}
     rate_limit: {requests: 5, window: 30s}
     csp: "default-src 'self'"
+    force_https: true
   logging:
     request_id_header: X-Request-ID
 """
@@ -410,6 +411,9 @@ class Stand(BaseHTTPRequestHandler):
                 return self._send(429, b"{}", {"Retry-After": "30"}, rid)
             self.seen.append(now)
         keyed = self.headers.get("X-API-Key") == KEY
+        forwarded = self.headers.get("X-Forwarded-Proto") == "http"
+        if forwarded and path not in ("/health", "/metrics") and "https" not in self.broken:
+            return self._send(308, b"", {"Location": f"https://web{path}"}, rid)
         if path == "/health":
             body = {
                 "status": "ok",
@@ -488,7 +492,15 @@ def _results(out: str) -> dict[str, str]:
     return {line.split("  ")[1]: line for line in out.splitlines()[:-1]}
 
 
-RUNTIME_CHECKS = ["health*", "metrics*", "api-key*", "headers*", "rate-limit", "logs*"]
+RUNTIME_CHECKS = [
+    "health*",
+    "metrics*",
+    "api-key*",
+    "headers*",
+    "https-redirect",
+    "rate-limit",
+    "logs*",
+]
 
 
 def _run_small(small: Path, tmp_path: Path, broken: set[str]) -> tuple[int, dict[str, str]]:
@@ -513,14 +525,17 @@ def test_runtime_checks_pass_against_the_contract(small: Path, tmp_path: Path) -
     status, results = _run_small(small, tmp_path, set())
     assert status == 0, "\n".join(results.values())
     assert all(line.startswith("PASS") for line in results.values()), results
-    assert len(results) == 14
-    assert results["rate-limit"].endswith("429 with Retry-After after 2 requests (+3 earlier)")
+    assert len(results) == 15
+    assert results["https-redirect"].endswith("308 to https://web/api/features")
+    # the https-redirect check's request counts too
+    assert results["rate-limit"].endswith("429 with Retry-After after 1 request (+4 earlier)")
 
 
 @pytest.mark.parametrize(
     ("broken", "failing", "line"),
     [
         ("csp", "headers.csp", "csp:"),
+        ("https", "https-redirect", "force_https:"),
         ("rate", "rate-limit", "rate_limit:"),
         ("metrics-open", "metrics.auth", "api_key: {secret: api_key}, auth"),
     ],

@@ -888,7 +888,9 @@ def _rate_limit(run: Run, check: Mapping[str, Any]) -> str:
         raise Fail(f"a request before the limit answered HTTP {sorted(set(statuses[:-1]))}")
     if answers[-1].header("Retry-After") is None:
         raise Fail("the 429 has no Retry-After")
-    return f"429 with Retry-After after {len(answers) - 1} requests (+{earlier} earlier)"
+    served = len(answers) - 1
+    plural = "" if served == 1 else "s"
+    return f"429 with Retry-After after {served} request{plural} (+{earlier} earlier)"
 
 
 def _log_lines(run: Run, service: str) -> list[str]:
