@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from stagespec.engine.build import render_all, target_specs
-from stagespec.engine.variables import VariableError, substituted, variable_values
+from stagespec.engine.variables import VariableError, _data_path, substituted, variable_values
 from stagespec.load.document import load_path
 
 SPEC = """\
@@ -136,3 +136,103 @@ def test_values_of_declared_variables() -> None:
     data = {"variables": {"A": {"default": True}, "B": None, "C": {"required": True}}}
     assert variable_values(data, {}) == {"A": "true", "B": "", "C": None}
     assert variable_values(data, {"C": "v"})["C"] == "v"
+
+
+def test_a_false_default_and_the_untouched_extension_keys() -> None:
+    data = {
+        "variables": {"OFF": {"default": False}},
+        "services": {"s": {"environment": {"E": "${OFF}"}, "x-compose": {"k": "${NOPE}"}}},
+        "x-anchors": {"a": "${NOPE}"},
+    }
+    assert variable_values(data, {}) == {"OFF": "false"}
+    out, walk = substituted(data, variable_values(data, {}))
+    assert out["services"]["s"]["environment"] == {"E": "false"}
+    # an `x-` key other than x-kubernetes is no target's: its text stays, and unread
+    assert out["x-anchors"] == {"a": "${NOPE}"}
+    assert out["services"]["s"]["x-compose"] == {"k": "${NOPE}"}
+    assert list(walk.uses) == ["OFF"]
+
+
+def test_the_messages_name_every_use_and_never_a_value(tmp_path: Path) -> None:
+    path = tmp_path / "stack.yaml"
+    path.write_text(
+        "stagespec: 1\nproject: demo\nvariables:\n  TOKEN: {required: true}\n"
+        "services:\n  web:\n    image: example/web:1\n"
+        "    command: [a, '${TOKEN}', '${TOKEN}', '${TOKEN}', '${TOKEN}', '${GONE}']\n"
+        "environments:\n  staging: {}\n"
+    )
+    with pytest.raises(VariableError) as caught:
+        target_specs(load_path(path), "k8s", only="staging")
+    assert str(caught.value) == (
+        f"{path}: the build of environment 'staging' cannot substitute its variables"
+    )
+    assert caught.value.details == (
+        "variable TOKEN is required and has no value; used at services.web.command.1 "
+        "(line 8), services.web.command.2 (line 8), services.web.command.3 (line 8) and "
+        "1 more: give it with `--var TOKEN=VALUE` or a default",
+        "${GONE} names no declared variable; used at services.web.command.5 (line 8)",
+    )
+    with pytest.raises(VariableError) as unknown:
+        target_specs(load_path(path), "k8s", variables={"TOKN": "x"})
+    assert str(unknown.value) == (
+        "--var TOKN: no variable TOKN is declared under `variables:` (declared: TOKEN)"
+    )
+    path.write_text(path.read_text().replace("variables:\n  TOKEN: {required: true}\n", ""))
+    with pytest.raises(VariableError, match=r"\(declared: none\)$"):
+        target_specs(load_path(path), "k8s", variables={"TOKN": "x"})
+
+
+def test_an_invalid_result_names_the_field_and_the_variable(tmp_path: Path) -> None:
+    path = tmp_path / "stack.yaml"
+    path.write_text(
+        "stagespec: 1\nproject: demo\nvariables:\n  PORT: {default: '8080'}\n"
+        "services:\n  web:\n    image: example/web:1\n    ports: ['${PORT}:80']\n"
+    )
+    with pytest.raises(VariableError) as caught:
+        target_specs(load_path(path), "k8s", variables={"PORT": "99999"})
+    assert str(caught.value) == (
+        f"{path}: the build substitutes its variables, and the result is not valid "
+        "(the values are not shown)"
+    )
+    assert caught.value.details == (
+        "services.web.ports.0 (line 8) is not valid with the value of PORT",
+    )
+
+
+def test_an_error_location_as_a_path_of_the_data() -> None:
+    data = {"a": [{"b": 1}], "s": "xyz"}
+    # a union's branch or a validator's name in the location is not a key
+    assert _data_path(data, ("a", 0, "function-after[check]", "b")) == ("a", 0, "b")
+    assert _data_path(data, ("a", 1)) == ("a",)  # past the end of the list
+    assert _data_path(data, ("a", "list[int]")) == ("a",)
+    assert _data_path(data, ("s", "x")) == ("s",)  # a string has no keys
+
+
+def test_an_invalid_result_of_two_variables_in_an_environment(tmp_path: Path) -> None:
+    path = tmp_path / "stack.yaml"
+    path.write_text(
+        "stagespec: 1\nproject: demo\nvariables:\n  HOST: {default: '8080'}\n"
+        "  INNER: {default: '80'}\n"
+        "services:\n  web:\n    image: example/web:1\n    ports: ['${HOST}:${INNER}']\n"
+        "environments:\n  staging: {}\n"
+    )
+    with pytest.raises(VariableError) as caught:
+        target_specs(load_path(path), "k8s", variables={"HOST": "0"}, only="staging")
+    assert str(caught.value).startswith(f"{path}: the build of environment 'staging' substitutes")
+    assert caught.value.details == (
+        "services.web.ports.0 (line 9) is not valid with the value of HOST, INNER",
+    )
+
+
+def test_an_integer_made_of_a_variable_and_digits(tmp_path: Path) -> None:
+    # validate accepts `1${R}` for an integer; the build reads it as compose does
+    path = tmp_path / "stack.yaml"
+    path.write_text(
+        "stagespec: 1\nproject: demo\nvariables:\n  R: {default: '2'}\n"
+        "services:\n  a:\n    image: x:1\n    healthcheck: {test: [CMD, x], retries: '1${R}'}\n"
+    )
+    spec = target_specs(load_path(path), "k8s")[None]
+    check = spec.services["a"].healthcheck
+    assert check is not None and check.retries == 12
+    with pytest.raises(VariableError, match="the result is not valid"):
+        target_specs(load_path(path), "k8s", variables={"R": "x"})  # `1x` is no integer

@@ -6,8 +6,8 @@ value (a port, a duration) is the real one. A variable's value is, last one wins
 `default` (an environment's overlay of `variables:` already merged in), then a value given
 on the command line (`build --var NAME=VALUE`). A declared variable that is neither
 required nor has a default is empty, as compose's `${NAME:-}` is. `$${` is a literal `${`.
-A value that was `${NAME}` alone, where the model wants an integer (`retries`), is the
-integer its text reads as, as compose reads it.
+A value that names variables (`${RETRIES}`, `1${DIGIT}`), where the model wants an integer
+(`retries`), is the integer its text reads as once substituted, as compose reads it.
 
 A secret variable (`secret: true`) has no value here: it is substituted by a marker that
 names it (`plan.secretvars`), which the target turns into a run-time reference to a
@@ -34,13 +34,12 @@ from stagespec.errors import StagespecError
 from stagespec.load.document import Document, Path
 from stagespec.model.spec import Spec
 from stagespec.model.validator import validate_spec
-from stagespec.model.values import VARIABLE_NAME, references, substitute
+from stagespec.model.values import references, substitute
 from stagespec.plan import secretvars
 
 UNREAD = frozenset({"variables", "environments", "x-compose"})
 """Top-level keys left as written (see the module docstring); `x-compose` of a service too."""
 SHOWN_USES = 3
-WHOLE = re.compile(r"\$\{" + VARIABLE_NAME + r"\}")
 INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 
@@ -53,8 +52,8 @@ class _Walk:
     values: Mapping[str, str | None]
     uses: dict[str, list[Path]] = field(default_factory=dict)
     """Variable -> the paths of the strings that name it, in document order."""
-    whole: dict[Path, str] = field(default_factory=dict)
-    """Path -> the value of a string that is one reference and nothing else."""
+    texts: dict[Path, str] = field(default_factory=dict)
+    """Path -> what a string that names variables became."""
     changed: bool = False
 
 
@@ -125,8 +124,8 @@ def substituted(data: dict[str, Any], values: Mapping[str, str | None]) -> tuple
 
 
 def _service(walk: _Walk, path: Path, service: Any) -> Any:
-    if not isinstance(service, dict):
-        return _value(walk, path, service)
+    if not isinstance(service, dict):  # not a valid spec: nothing is built of it
+        return service
     return {
         key: value if key == "x-compose" else _value(walk, (*path, key), value)
         for key, value in service.items()
@@ -141,8 +140,7 @@ def _value(walk: _Walk, path: Path, value: Any) -> Any:
             walk.uses.setdefault(name, []).append(path)
         walk.changed = True
         result = substitute(value, walk.values) or ""  # None: reported from `walk.uses`
-        if WHOLE.fullmatch(value):
-            walk.whole[path] = result
+        walk.texts[path] = result
         return result
     if isinstance(value, dict):
         return {k: _value(walk, (*path, k), v) for k, v in value.items()}
@@ -202,19 +200,19 @@ def resolved_spec(
     except ValidationError as e:
         if not _as_integers(data, walk, e):
             raise _invalid(doc, walk, environment, data, e) from None
-    try:  # once more, with each integer field that was one reference an integer
+    try:  # once more, with each integer field that named a variable an integer
         return validate_spec(data, values), data
     except ValidationError as e:
         raise _invalid(doc, walk, environment, data, e) from None
 
 
 def _as_integers(data: Any, walk: _Walk, e: ValidationError) -> bool:
-    """Turn each value that was `${NAME}` alone, where an integer must be, into the integer
-    its value reads as (`retries: ${RETRIES}`); whether there was one."""
+    """Turn each value that named variables, where an integer must be, into the integer
+    its text reads as once substituted (`retries: ${RETRIES}`); whether there was one."""
     found = False
     for error in e.errors():
         path = tuple(error["loc"])
-        value = walk.whole.get(path)
+        value = walk.texts.get(path)
         if error["type"] == "int_type" and value is not None and INTEGER.fullmatch(value):
             parent = data
             for part in path[:-1]:
