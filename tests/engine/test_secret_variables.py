@@ -26,6 +26,7 @@ stagespec: 1
 project: demo
 variables:
   TAG: {default: "1.0"}
+  CACHE_SIZE: {default: 64mb}
   REDIS_AUTH: {required: true, secret: true}
   DB_PASSWORD: {required: true, secret: true}
 secrets:
@@ -33,12 +34,12 @@ secrets:
 services:
   cache:
     image: redis:7-alpine
-    command: redis-server --requirepass ${REDIS_AUTH} --save ""
+    command: redis-server --requirepass ${REDIS_AUTH} --save "" --maxmemory ${CACHE_SIZE}
     healthcheck:
       test: [CMD-SHELL, "redis-cli -a ${REDIS_AUTH} ping | grep -q PONG"]
   app:
     image: example/app:${TAG}
-    entrypoint: ["/bin/app", "--price=$5"]
+    entrypoint: ["/bin/app", "--price=$5", "--auth=${REDIS_AUTH}"]
     command: ["serve", "--cache=redis://:${REDIS_AUTH}@cache:6379"]
     environment:
       LOG: info
@@ -75,14 +76,17 @@ def _ref(secret: str) -> dict[str, Any]:
 def test_kubelet_and_shell_references_never_a_value(tmp_path: Path) -> None:
     files = _k8s(tmp_path, SPEC)
     cache = _container(files, "cache")
-    assert cache["args"] == ["redis-server", "--requirepass", "$(REDIS_AUTH)", "--save", ""]
+    args = ["redis-server", "--requirepass", "$(REDIS_AUTH)", "--save", "", "--maxmemory"]
+    assert cache["args"] == [*args, "64mb"]
     assert cache["env"] == [{"name": "REDIS_AUTH", "valueFrom": _ref("redis-auth")}]
     shell = ["sh", "-c", "redis-cli -a ${REDIS_AUTH} ping | grep -q PONG"]
     assert cache["readinessProbe"]["exec"]["command"] == shell
     assert cache["livenessProbe"]["exec"]["command"] == shell
-    assert list(cache).index("env") < list(cache).index("readinessProbe")  # its usual place
+    # where env is when the service sets one: after the ports, before the probes
+    assert list(cache)[:6] == ["name", "image", "args", "ports", "env", "readinessProbe"]
     app = _container(files, "app")
-    assert app["command"] == ["/bin/app", "--price=$$5"]  # a literal `$`, escaped
+    # a literal `$`, escaped; a secret variable, the kubelet's reference
+    assert app["command"] == ["/bin/app", "--price=$$5", "--auth=$(REDIS_AUTH)"]
     assert app["args"] == ["serve", "--cache=redis://:$(REDIS_AUTH)@cache:6379"]
     env = {entry["name"]: entry for entry in app["env"]}
     # the kubelet expands a reference only to an earlier entry: the variable comes first
@@ -109,15 +113,20 @@ def test_compose_reads_them_from_the_host(tmp_path: Path) -> None:
     compose = files["docker-compose.yml"].decode()
     assert "--requirepass ${REDIS_AUTH:?REDIS_AUTH is required: set it in .env}" in compose
     example = files[".env.example"].decode()
+    assert "# optional; this is its default\nCACHE_SIZE=64mb\n" in example
     assert "# secret: set it on the host, never commit\nREDIS_AUTH=\n" in example
+    assert example.index("CACHE_SIZE=") < example.index("REDIS_AUTH=")  # in name order
     assert example.count("DB_PASSWORD=") == 1  # a secret's source is listed once
 
 
 def test_var_is_refused_for_a_secret_variable(tmp_path: Path) -> None:
     with pytest.raises(VariableError) as caught:
         _k8s(tmp_path, SPEC, REDIS_AUTH="hunter2-hunter2")
-    assert "variable REDIS_AUTH is secret" in str(caught.value)
-    assert "hunter2" not in str(caught.value)
+    assert str(caught.value) == (
+        "--var REDIS_AUTH: variable REDIS_AUTH is secret, and a build never writes a secret's "
+        "value: the Kubernetes manifests read it from a Secret at run time (the build's "
+        "README.md says which to create)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -135,21 +144,32 @@ def test_used_where_no_secret_can_be_read(tmp_path: Path, where: str, path: str)
     with pytest.raises(VariableError) as caught:
         _k8s(tmp_path, text)
     (detail,) = caught.value.details
-    assert detail.startswith("variable REDIS_AUTH is secret, and is used at ")
-    assert path in detail
+    assert detail.startswith(f"variable REDIS_AUTH is secret, and is used at {path} (line ")
+    assert detail.endswith(
+        "where Kubernetes cannot read it from a Secret: use it only in a service's command, "
+        "entrypoint, environment or healthcheck test"
+    )
 
 
 def test_exec_form_healthcheck_cannot_expand_one(tmp_path: Path) -> None:
     text = SPEC.replace('[CMD-SHELL, "redis-cli -a ${REDIS_AUTH} ping | grep -q PONG"]',
                         '[CMD, redis-cli, -a, "${REDIS_AUTH}", ping]')  # fmt: skip
-    with pytest.raises(K8sError, match=r"exec form.*write the test as CMD-SHELL"):
+    with pytest.raises(K8sError) as caught:
         _k8s(tmp_path, text)
+    assert str(caught.value) == (
+        "cache: the healthcheck uses secret variable REDIS_AUTH in exec form, and a "
+        "Kubernetes probe expands no variable; write the test as CMD-SHELL"
+    )
 
 
 def test_an_environment_key_that_takes_its_name(tmp_path: Path) -> None:
     text = SPEC.replace("      LOG: info\n", "      LOG: info\n      REDIS_AUTH: ${TAG}\n")
-    with pytest.raises(K8sError, match="`environment` sets REDIS_AUTH"):
+    with pytest.raises(K8sError) as caught:
         _k8s(tmp_path, text)
+    assert str(caught.value) == (
+        "app: `environment` sets REDIS_AUTH, and the secret variable REDIS_AUTH is read into "
+        "the container under that name too; rename one"
+    )
     same = SPEC.replace("      LOG: info\n", "      LOG: info\n      REDIS_AUTH: ${REDIS_AUTH}\n")
     app = _container(_k8s(tmp_path, same), "app")
     assert [e["name"] for e in app["env"]].count("REDIS_AUTH") == 1

@@ -261,6 +261,35 @@ def test_a_literal_secret_in_a_command_is_replaced_by_a_secret_variable() -> Non
     assert result.variables == ("CACHE_COMMAND_SECRET",)
 
 
+def test_literal_secrets_read_from_host_variables_named_after_their_keys() -> None:
+    result, spec = _import("""
+        services:
+          db:
+            image: postgres:16
+            environment:
+              DB_PASSWORD: "first-Pa55-w0rd-2025"
+              db.password: "second-Pa55-w0rd-2025"
+          web-app:
+            image: app:1
+            environment:
+              DB_PASSWORD: "third-Pa55-w0rd-2025"
+              OTHER_PASSWORD: "first-Pa55-w0rd-2025"
+    """)
+    sources = {name: source.env for name, source in spec.secrets.items()}
+    env = spec.services["db"].environment
+    first, second = env["DB_PASSWORD"], env["db.password"]
+    assert isinstance(first, SecretRef) and isinstance(second, SecretRef)
+    assert sources[first.secret] == "DB_PASSWORD"
+    assert sources[second.secret] == "db_password"  # a variable name: `.` is `_`
+    third = spec.services["web-app"].environment["DB_PASSWORD"]
+    assert isinstance(third, SecretRef)
+    assert sources[third.secret] == "WEB_APP_DB_PASSWORD"  # taken: the service's name first
+    # the same value is the same secret, wherever it is
+    assert spec.services["web-app"].environment["OTHER_PASSWORD"] == first
+    assert len(spec.secrets) == 3
+    assert "Pa55" not in result.text + "\n".join(result.notes)
+
+
 def test_a_secret_takes_the_variable_of_a_command_with_its_value() -> None:
     result, spec = _import("""
         services:

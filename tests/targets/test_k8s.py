@@ -321,6 +321,9 @@ def test_probe_timing_defaults_and_rounding() -> None:
     probe = probes(timed)["livenessProbe"]
     assert (probe["periodSeconds"], probe["timeoutSeconds"]) == (2, 1)
     assert probe["initialDelaySeconds"] == 60
+    # a start period of 0 is no delay (the periods and timeouts are at least 1 s)
+    started = probes(Healthcheck.model_validate({"test": "true", "start_period": "0s"}))
+    assert started["readinessProbe"]["initialDelaySeconds"] == 0
     assert probes(Healthcheck.model_validate({"test": ["NONE"]})) == {}
     assert probes(None) == {}
 

@@ -109,7 +109,7 @@ class Session:
         """The secret holding a literal `value`: one per distinct value, read from $var."""
         if value in self._literal_secrets:
             return self._literal_secrets[value]
-        env = var if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var) else re.sub(r"\W", "_", var)
+        env = re.sub(r"\W", "_", var)  # a key as a variable name: `db.password` is `db_password`
         taken = {s.get("env") for s in self.secrets.values()} | set(self.variables.declared)
         if value in self._literal_variables:  # the secret variable a command got for it
             env = self._literal_variables[value]

@@ -121,7 +121,8 @@ def probes(check: Healthcheck | None) -> dict[str, Any]:
     probe["periodSeconds"] = whole_seconds(interval) if interval else _COMPOSE_DEFAULTS["interval"]
     probe["timeoutSeconds"] = whole_seconds(timeout) if timeout else _COMPOSE_DEFAULTS["timeout"]
     probe["failureThreshold"] = check.retries or _COMPOSE_DEFAULTS["retries"]
-    return {"readinessProbe": probe, "livenessProbe": dict(probe)}
+    liveness = {**probe, "exec": {"command": list(command)}}  # nothing shared between them
+    return {"readinessProbe": probe, "livenessProbe": liveness}
 
 
 def secret_variable(var: str, secret: str) -> dict[str, Any]:
@@ -270,10 +271,12 @@ def _secret_variables(spec: Spec, name: str, container: dict[str, Any]) -> None:
             container[key] = [secretvars.replaced(word, kubelet) for word in container[key]]
     env: list[dict[str, Any]] = container.get("env", [])
     for index, entry in enumerate(env):
-        whole = secretvars.MARKER.fullmatch(entry.get("value", ""))
+        if "value" not in entry:  # a secret's, by reference
+            continue
+        whole = secretvars.MARKER.fullmatch(entry["value"])
         if whole:  # `KEY: ${NAME}` reads the Secret itself
             env[index] = _secret_variable_entry(whole.group(1), entry["name"])
-        elif "value" in entry:
+        else:
             entry["value"] = secretvars.replaced(entry["value"], kubelet)
     _shell_references(name, container, reference("${{{}}}"))
     if used:
@@ -319,14 +322,12 @@ _AFTER_ENV = ("envFrom", "volumeMounts", "resources", "readinessProbe", "livenes
 
 def _put_env(container: dict[str, Any], env: list[dict[str, Any]]) -> None:
     """`env` into `container`, where it is when the service sets an environment."""
-    if "env" not in container:
-        items = list(container.items())
-        at = next((i for i, (k, _) in enumerate(items) if k in _AFTER_ENV), len(items))
-        container.clear()
-        container.update(items[:at])
-        container["env"] = env
-        container.update(items[at:])
+    items = [(key, value) for key, value in container.items() if key != "env"]
+    at = next((i for i, (key, _) in enumerate(items) if key in _AFTER_ENV), len(items))
+    container.clear()
+    container.update(items[:at])
     container["env"] = env
+    container.update(items[at:])
 
 
 def _secret_variable_entry(variable: str, name: str | None = None) -> dict[str, Any]:
