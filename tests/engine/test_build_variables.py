@@ -156,8 +156,8 @@ def test_a_false_default_and_the_untouched_extension_keys() -> None:
 def test_the_messages_name_every_use_and_never_a_value(tmp_path: Path) -> None:
     path = tmp_path / "stack.yaml"
     path.write_text(
-        "stagespec: 1\nproject: demo\nvariables:\n  TOKEN: {required: true}\n"
-        "services:\n  web:\n    image: example/web:1\n"
+        "stagespec: 1\nproject: demo\nvariables:\n  TOKEN: {required: true}\n  TAG: {}\n"
+        "services:\n  web:\n    image: example/web:1${TAG}\n"
         "    command: [a, '${TOKEN}', '${TOKEN}', '${TOKEN}', '${TOKEN}', '${GONE}']\n"
         "environments:\n  staging: {}\n"
     )
@@ -168,16 +168,21 @@ def test_the_messages_name_every_use_and_never_a_value(tmp_path: Path) -> None:
     )
     assert caught.value.details == (
         "variable TOKEN is required and has no value; used at services.web.command.1 "
-        "(line 8), services.web.command.2 (line 8), services.web.command.3 (line 8) and "
+        "(line 9), services.web.command.2 (line 9), services.web.command.3 (line 9) and "
         "1 more: give it with `--var TOKEN=VALUE` or a default",
-        "${GONE} names no declared variable; used at services.web.command.5 (line 8)",
+        "${GONE} names no declared variable; used at services.web.command.5 (line 9)",
     )
     with pytest.raises(VariableError) as unknown:
         target_specs(load_path(path), "k8s", variables={"TOKN": "x"})
     assert str(unknown.value) == (
-        "--var TOKN: no variable TOKN is declared under `variables:` (declared: TOKEN)"
+        "--var TOKN: no variable TOKN is declared under `variables:` (declared: TAG, TOKEN)"
     )
-    path.write_text(path.read_text().replace("variables:\n  TOKEN: {required: true}\n", ""))
+    path.write_text(path.read_text().replace("\nenvironments:\n  staging: {}\n", "\n"))
+    with pytest.raises(VariableError) as unnamed:  # no environment: none named
+        target_specs(load_path(path), "k8s")
+    assert str(unnamed.value) == f"{path}: the build cannot substitute its variables"
+    text = path.read_text().replace("variables:\n  TOKEN: {required: true}\n  TAG: {}\n", "")
+    path.write_text(text.replace("${TAG}", ""))
     with pytest.raises(VariableError, match=r"\(declared: none\)$"):
         target_specs(load_path(path), "k8s", variables={"TOKN": "x"})
 
@@ -230,9 +235,16 @@ def test_an_integer_made_of_a_variable_and_digits(tmp_path: Path) -> None:
     path.write_text(
         "stagespec: 1\nproject: demo\nvariables:\n  R: {default: '2'}\n"
         "services:\n  a:\n    image: x:1\n    healthcheck: {test: [CMD, x], retries: '1${R}'}\n"
+        "environments:\n  staging: {}\n"
     )
-    spec = target_specs(load_path(path), "k8s")[None]
+    spec = target_specs(load_path(path), "k8s")["staging"]
     check = spec.services["a"].healthcheck
     assert check is not None and check.retries == 12
-    with pytest.raises(VariableError, match="the result is not valid"):
+    with pytest.raises(VariableError, match="of environment 'staging' substitutes"):
         target_specs(load_path(path), "k8s", variables={"R": "x"})  # `1x` is no integer
+    path.write_text(path.read_text().replace("'1${R}'", "'${R}'"))
+    with pytest.raises(VariableError, match="of environment 'staging' substitutes") as caught:
+        target_specs(load_path(path), "k8s", variables={"R": "-5"})  # an integer, not >= 1
+    assert caught.value.details == (
+        "services.a.healthcheck.retries (line 8) is not valid with the value of R",
+    )
