@@ -67,7 +67,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     folder = Path(tempfile.mkdtemp(prefix="many-findings-"))
     try:
-        env = _env(str(folder / "pycache"))
+        env = cached_env(str(folder / "pycache"))
         specs = {}
         for where, indent in WHERE.items():
             for n in sizes:
