@@ -167,18 +167,13 @@ def _security(build: BuildInput, runtime: Runtime) -> list[Check]:
             f"headers.{what}", f"header-{what}", line, target=name, path=HEALTH_PATH, **params
         )
 
+    def guarded_check(what: str, setting: str, **params: Any) -> Check:
+        """A check of the route behind the key and the limit, at `runtime.security.<setting>`."""
+        line = build.line("runtime", "security", setting)
+        return check(what, what, line, target=name, path=FEATURES_PATH, auth=key, **params)
+
     checks.append(header_check("hsts", "security", "hsts", enabled=security.hsts))
-    checks.append(
-        check(
-            "https-redirect",
-            "https-redirect",
-            build.line("runtime", "security", "force_https"),
-            target=name,
-            path=FEATURES_PATH,
-            auth=key,
-            enabled=security.force_https,
-        )
-    )
+    checks.append(guarded_check("https-redirect", "force_https", enabled=security.force_https))
     if security.csp is not None:
         checks.append(header_check("csp", "security", "csp", expected=security.csp))
     header = runtime.logging.request_id_header
@@ -186,17 +181,9 @@ def _security(build: BuildInput, runtime: Runtime) -> list[Check]:
         checks.append(header_check("request-id", "logging", "request_id_header", header=header))
     limit = security.rate_limit
     if limit is not None:
+        window_s = alerts.duration(limit.window).seconds
         checks.append(
-            check(
-                "rate-limit",
-                "rate-limit",
-                build.line("runtime", "security", "rate_limit"),
-                target=name,
-                path=FEATURES_PATH,
-                auth=key,
-                requests=limit.requests,
-                window_s=alerts.duration(limit.window).seconds,
-            )
+            guarded_check("rate-limit", "rate_limit", requests=limit.requests, window_s=window_s)
         )
     return checks
 
