@@ -63,6 +63,11 @@ def declared(data: Any) -> dict[str, Any]:
     return {str(k): v for k, v in found.items()} if isinstance(found, dict) else {}
 
 
+def _is_secret(entry: Any) -> bool:
+    """Whether a `variables:` entry, as written, marks the variable secret."""
+    return isinstance(entry, dict) and entry.get("secret") is True
+
+
 def variable_values(data: Any, given: Mapping[str, str]) -> dict[str, str | None]:
     """Each declared variable's value: given, else its default, else "" unless required."""
     values: dict[str, str | None] = {}
@@ -71,7 +76,7 @@ def variable_values(data: Any, given: Mapping[str, str]) -> dict[str, str | None
         default = entry.get("default")
         if isinstance(default, bool):
             default = "true" if default else "false"
-        if entry.get("secret") is True:
+        if _is_secret(entry):
             values[name] = secretvars.marker(name)
         elif name in given:
             values[name] = given[name]
@@ -89,7 +94,7 @@ def check_given(datas: Iterable[Any], given: Mapping[str, str]) -> None:
     for data in datas:
         for name, entry in declared(data).items():
             names.add(name)
-            if isinstance(entry, dict) and entry.get("secret") is True:
+            if _is_secret(entry):
                 secret.add(name)
     refused = [name for name in given if name in secret]
     if refused:
@@ -166,7 +171,7 @@ def _missing(doc: Document, walk: _Walk, environment: str | None) -> None:
                 f"variable {name} is required and has no value; used at {_where(doc, paths)}: "
                 f"give it with `--var {name}=VALUE` or a default"
             )
-    secret = {v for v, value in walk.values.items() if value == secretvars.marker(v)}
+    secret = {name for name, entry in declared(doc.data).items() if _is_secret(entry)}
     for name, paths in walk.uses.items():
         unusable = [p for p in paths if name in secret and not secretvars.usable_at(p)]
         if unusable:

@@ -7,8 +7,8 @@ each marker into a reference the container resolves at run time: `$(NAME)` in a 
 an argument or an env value (the kubelet expands it from the container's env, where
 `NAME` is read from a Secret), `${NAME}` in a shell healthcheck (the shell expands it).
 
-Only those places can take a secret at run time; `USES` lists them, as paths of the
-spec's data, and the substitution refuses a secret variable anywhere else.
+Only those places can take a secret at run time (`usable_at`, by the path of a string in
+the spec's data), and the substitution refuses a secret variable anywhere else.
 """
 
 from __future__ import annotations

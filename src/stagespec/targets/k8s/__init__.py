@@ -58,6 +58,7 @@ from stagespec.targets.k8s.names import (
     object_name,
     service_ports,
     unique_names,
+    variable_secrets,
 )
 from stagespec.targets.k8s.network import member_policies, membership_labels, network_policies
 from stagespec.targets.k8s.notes import unsupported
@@ -86,6 +87,7 @@ def render(build: BuildInput) -> dict[str, bytes]:
     spec = build.spec
     project = object_name(spec.project, "project")
     names = component_names(spec)
+    variables = variable_secrets(spec)  # before any object: a name clash is the spec's
     configs = _configs(build, names, module)
     workloads = _workloads(spec, names, configs)
     apps = {workload.component: workload.app for workload in workloads}
@@ -107,7 +109,7 @@ def render(build: BuildInput) -> dict[str, bytes]:
     files = {path: _yaml(build, docs) for path, docs in documents.items()}
     files[KUSTOMIZATION] = _yaml(build, [kustomization(list(documents), images)])
     everything = [document for docs in documents.values() for document in docs]
-    files[README] = readme(build, everything, images).encode("utf-8")
+    files[README] = readme(build, everything, images, variables).encode("utf-8")
     return files
 
 

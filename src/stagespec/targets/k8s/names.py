@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from stagespec.errors import StagespecError
-from stagespec.model.spec import Service
+from stagespec.model.spec import Service, Spec
 from stagespec.model.values import Duration, Size
 from stagespec.targets.compose.secrets import image_repository
 
@@ -89,6 +89,24 @@ def secret_name(secret: str) -> str:
 def variable_secret_name(variable: str) -> str:
     """The Kubernetes Secret that holds secret variable `variable` under `SECRET_KEY`."""
     return object_name(variable, "secret variable")
+
+
+def variable_secrets(spec: Spec) -> dict[str, str]:
+    """Secret name -> the secret variable it holds; K8sError when a spec secret with
+    another source becomes the same Secret."""
+    found = {}
+    for variable, entry in spec.variables.items():
+        if entry is None or not entry.secret:
+            continue
+        name = variable_secret_name(variable)
+        for secret, source in spec.secrets.items():
+            if secret_name(secret) == name and source.env != variable:
+                raise K8sError(
+                    f"secret {secret!r} and secret variable {variable} both become the "
+                    f"Kubernetes Secret {name!r}; rename one"
+                )
+        found[name] = variable
+    return found
 
 
 def app_name(image: str | None, component: str) -> str:

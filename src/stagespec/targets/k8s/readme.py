@@ -14,12 +14,7 @@ from typing import Any
 
 from stagespec.plan.inputs import BuildInput
 from stagespec.targets.base import header
-from stagespec.targets.k8s.names import (
-    SECRET_KEY,
-    K8sError,
-    secret_name,
-    variable_secret_name,
-)
+from stagespec.targets.k8s.names import SECRET_KEY, secret_name
 from stagespec.targets.k8s.notes import unsupported
 from stagespec.targets.k8s.workload import STORAGE_REQUEST
 
@@ -52,25 +47,6 @@ def secret_users(objects: list[dict[str, Any]]) -> dict[str, list[str]]:
     return {name: list(readers) for name, readers in users.items()}
 
 
-def _variable_secrets(build: BuildInput) -> dict[str, str]:
-    """Secret name -> the secret variable it holds; K8sError when a spec secret with
-    another source becomes the same Secret."""
-    spec = build.spec
-    found = {}
-    for variable, entry in spec.variables.items():
-        if entry is None or not entry.secret:
-            continue
-        name = variable_secret_name(variable)
-        for secret, source in spec.secrets.items():
-            if secret_name(secret) == name and source.env != variable:
-                raise K8sError(
-                    f"secret {secret!r} and secret variable {variable} both become the "
-                    f"Kubernetes Secret {name!r}; rename one"
-                )
-        found[name] = variable
-    return found
-
-
 def _create_command(build: BuildInput, name: str, variables: Mapping[str, str]) -> str:
     declared = {secret_name(s): (s, source) for s, source in build.spec.secrets.items()}
     secret, source = declared.get(name, (name, None))
@@ -87,8 +63,9 @@ def _create_command(build: BuildInput, name: str, variables: Mapping[str, str]) 
     return f'{command} --from-literal={SECRET_KEY}="${variable}"'
 
 
-def _secrets(build: BuildInput, users: Mapping[str, list[str]]) -> list[str]:
-    variables = _variable_secrets(build)
+def _secrets(
+    build: BuildInput, users: Mapping[str, list[str]], variables: Mapping[str, str]
+) -> list[str]:
     if not users:
         return ["## Secrets", "", "The manifests read no Secret."]
     lines = [
@@ -126,8 +103,14 @@ def _images(images: Mapping[str, str]) -> list[str]:
     ]
 
 
-def readme(build: BuildInput, objects: list[dict[str, Any]], images: Mapping[str, str]) -> str:
-    """The README text; `images` maps each placeholder image name to its service."""
+def readme(
+    build: BuildInput,
+    objects: list[dict[str, Any]],
+    images: Mapping[str, str],
+    variables: Mapping[str, str],
+) -> str:
+    """The README text; `images` maps each placeholder image name to its service, and
+    `variables` each Secret of a secret variable to the variable (`variable_secrets`)."""
     title = f"# {build.spec.project}: Kubernetes manifests ({build.environment})"
     lines = [
         title,
@@ -135,7 +118,7 @@ def readme(build: BuildInput, objects: list[dict[str, Any]], images: Mapping[str
         "Plain manifests and a `kustomization.yaml`: `kubectl apply -k .` applies them to the",
         "current namespace (an overlay's `namespace:` picks another) once the Secrets exist.",
         "",
-        *_secrets(build, secret_users(objects)),
+        *_secrets(build, secret_users(objects), variables),
         "",
         *_images(images),
         "## Defaults",
